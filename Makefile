@@ -1,0 +1,61 @@
+# The clinic's microneedling assistant. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV     := .venv
+PY       := $(VENV)/bin/python
+STAMP    := $(VENV)/.installed
+SPACY    := build/spacy-en-microneedling
+# Every recipe starts from the project's settings (ports, SQLite path, telemetry off).
+SETTINGS := source bin/settings.sh &&
+
+.PHONY: help install train run chat test validate lint bench clean lock
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt scripts/find-python.sh
+	@python_bin=$$(scripts/find-python.sh) || exit 1; \
+	  [ -x $(PY) ] || $$python_bin -m venv $(VENV); \
+	  echo "installing pinned dependencies with $$python_bin"; \
+	  $(PY) -m pip install --quiet --upgrade pip==24.0; \
+	  $(PY) -m pip install --quiet --no-deps -r requirements.txt; \
+	  $(PY) -m pip check
+	@touch $@
+
+$(SPACY): $(STAMP) nlp/build_pipeline.py data/kb/terms.yml
+	$(SETTINGS) $(PY) -m nlp.build_pipeline --out $(SPACY)
+	@touch $@
+
+install: $(STAMP) $(SPACY) ## Create .venv, install pinned dependencies, build the spaCy pipeline
+
+train: install ## Train the model (only if data, config or pipeline changed)
+	$(SETTINGS) $(PY) scripts/model.py train
+
+run: train ## Start the assistant (action server :5055, Rasa :5005, SQLite in var/)
+	bin/serve
+
+chat: install ## Chat in the terminal with the running assistant (after make run)
+	$(SETTINGS) $(PY) scripts/chat.py
+
+validate: install ## Check the knowledge base and the Rasa data
+	$(SETTINGS) $(PY) -m actions.kb_validator
+	$(SETTINGS) $(VENV)/bin/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories
+
+lint: install ## Ruff over the project's Python
+	$(VENV)/bin/ruff check --output-format concise actions channels nlg nlp scripts tests bench
+
+test: install lint ## Lint, then the whole test suite (it trains the model if needed and starts its own servers)
+	$(SETTINGS) $(PY) -m pytest
+
+bench: train ## Print training, start-up, latency and memory figures
+	$(SETTINGS) $(PY) bench/bench.py
+
+lock: ## Re-resolve requirements.in into requirements.txt in a fresh venv
+	rm -rf /tmp/lock-venv && $$(scripts/find-python.sh) -m venv /tmp/lock-venv
+	/tmp/lock-venv/bin/pip install --quiet -r requirements.in
+	(echo "# Generated from requirements.in by 'make lock' (pip freeze of a fresh .venv). Python 3.10."; \
+	  /tmp/lock-venv/bin/pip freeze --all | grep -v '^pip==\|^wheel==') > requirements.txt
+
+clean: ## Remove the venv, built pipeline, models and local data
+	rm -rf $(VENV) build models/*.tar.gz var .rasa .pytest_cache
