@@ -1,0 +1,1 @@
+"""Custom actions for the clinic's microneedling assistant (rasa_sdk)."""

@@ -1,0 +1,151 @@
+"""The knowledge base: the single source of the assistant's answers.
+
+One YAML file per topic under `data/kb/` (see `data/kb/README.md`), plus
+`terms.yml`, the entity values patients use. Loading does no validation; see
+`actions.kb_validator` for the checks that tie every answer to the clinic page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+KB_DIR = PROJECT_ROOT / "data" / "kb"
+TERMS_FILE = "terms.yml"
+
+Entity = Tuple[str, str]  # (entity type, canonical value)
+
+
+@dataclass(frozen=True)
+class AnswerText:
+    """An answer text in both lengths, with the page sentences behind it."""
+
+    answer: str
+    short: str
+    sources: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One topic of the clinic page."""
+
+    id: str
+    intents: Tuple[str, ...]
+    title: str
+    main: AnswerText
+    related: Tuple[str, ...]
+    # variants[entity_type][canonical value]: the answer for that value
+    variants: Dict[str, Dict[str, AnswerText]] = field(default_factory=dict)
+    # unlisted[entity_type]: the answer for a value with no variant; "{value}"
+    # in it is replaced by the value ("the page doesn't cover ...")
+    unlisted: Dict[str, AnswerText] = field(default_factory=dict)
+
+    def entity_types(self) -> List[str]:
+        """Entity types this entry has something specific to say about."""
+        return list(dict.fromkeys([*self.variants, *self.unlisted]))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to send: the chosen text and where it came from."""
+
+    entry_id: str
+    text: str
+    short: str
+    variant: Optional[Entity] = None  # set when a variant or unlisted text was used
+    listed: bool = True  # False when the page does not cover the entity value
+
+
+def _text(raw: dict) -> AnswerText:
+    return AnswerText(
+        answer=" ".join(str(raw.get("answer", "")).split()),
+        short=" ".join(str(raw.get("short", "")).split()),
+        sources=tuple(str(s) for s in raw.get("sources") or ()),
+    )
+
+
+def _entry(raw: dict) -> Entry:
+    variants = {
+        etype: {str(value): _text(text) for value, text in (values or {}).items()}
+        for etype, values in (raw.get("variants") or {}).items()
+    }
+    unlisted = {etype: _text(text) for etype, text in (raw.get("unlisted") or {}).items()}
+    return Entry(
+        id=str(raw["id"]),
+        intents=tuple(raw.get("intents") or ()),
+        title=str(raw.get("title") or raw["id"]),
+        main=_text(raw),
+        related=tuple(raw.get("related") or ()),
+        variants=variants,
+        unlisted=unlisted,
+    )
+
+
+class KnowledgeBase:
+    """Entries by id and by intent, and the entity terms."""
+
+    def __init__(self, entries: Iterable[Entry], terms: Dict[str, Dict[str, List[str]]]):
+        self.entries: Dict[str, Entry] = {}
+        self.by_intent: Dict[str, Entry] = {}
+        for entry in entries:
+            self.entries[entry.id] = entry
+            for intent in entry.intents:
+                self.by_intent[intent] = entry
+        self.terms = terms
+
+    @classmethod
+    def load(cls, kb_dir: Path = KB_DIR) -> KnowledgeBase:
+        """Reads every entry file and the terms file of `kb_dir`."""
+        entries = []
+        for path in sorted(kb_dir.glob("*.yml")):
+            if path.name == TERMS_FILE:
+                continue
+            entries.append(_entry(yaml.safe_load(path.read_text(encoding="utf-8"))))
+        terms = load_terms(kb_dir / TERMS_FILE)
+        return cls(entries, terms)
+
+    def entry_for_intent(self, intent: Optional[str]) -> Optional[Entry]:
+        return self.by_intent.get(intent or "")
+
+    def first_intent(self, entry_id: str) -> str:
+        """The intent a button for this entry triggers."""
+        return self.entries[entry_id].intents[0]
+
+    def answer(self, entry_id: str, entities: Sequence[Entity] = ()) -> Answer:
+        """Picks the entry's text for the entities of the message.
+
+        A value with its own variant wins over one the page does not cover, and
+        entity types are tried in the entry's order (for needle depth the body
+        area comes before the condition). Without a matching entity the main
+        answer is used.
+        """
+        entry = self.entries[entry_id]
+        for etype in entry.variants:
+            for found_type, value in entities:
+                if found_type == etype and value in entry.variants[etype]:
+                    text = entry.variants[etype][value]
+                    return Answer(entry.id, text.answer, text.short, (etype, value))
+        for etype, text in entry.unlisted.items():
+            for found_type, value in entities:
+                if found_type == etype and value not in entry.variants.get(etype, {}):
+                    return Answer(
+                        entry.id,
+                        text.answer.replace("{value}", value),
+                        text.short.replace("{value}", value),
+                        (etype, value),
+                        listed=False,
+                    )
+        return Answer(entry.id, entry.main.answer, entry.main.short)
+
+
+def load_terms(path: Path) -> Dict[str, Dict[str, List[str]]]:
+    """Entity type -> canonical value -> what patients write for it."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        etype: {str(value): [str(s) for s in synonyms] for value, synonyms in values.items()}
+        for etype, values in raw.items()
+    }
