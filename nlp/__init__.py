@@ -1,0 +1,1 @@
+"""The project's spaCy pipeline and its own Rasa NLU components."""
