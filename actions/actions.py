@@ -1,0 +1,213 @@
+"""Dialogue actions: answers from the knowledge base, flags for staff, fallbacks.
+
+The knowledge base is loaded and validated when rasa_sdk imports this module,
+i.e. when the action server starts: a source quote missing from the clinic
+page stops the server instead of reaching a patient.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.kb import Answer, Entity, KnowledgeBase
+from actions.kb_validator import validate
+from actions.understanding import (
+    entities_of,
+    follow_up_topic,
+    is_personal_question,
+    looks_non_english,
+)
+
+KB: KnowledgeBase = validate()
+
+URGENT_INTENT = "urgent_symptom"
+CALLBACK_INTENTS = {"request_human", "book_appointment"}
+MISSED_INTENTS = {"nlu_fallback", "out_of_scope"}
+# Offered when the classifier's ranking gives nothing better.
+DEFAULT_SUGGESTIONS = ["pain", "downtime", "side_effects"]
+SUGGESTION_COUNT = 3
+STAFF_BUTTON = {"title": "Talk to the clinic", "payload": "/request_human"}
+
+
+def topic_button(entry_id: str) -> Dict[str, str]:
+    """A quick reply that asks the entry's question (the payload skips NLU)."""
+    return {"title": KB.entries[entry_id].title, "payload": f"/{KB.first_intent(entry_id)}"}
+
+
+def send_answer(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer) -> None:
+    """Sends a knowledge-base answer: the short form on SMS, else the full one."""
+    entry = KB.entries[answer.entry_id]
+    on_sms = tracker.get_latest_input_channel() == "sms"
+    dispatcher.utter_message(
+        text=answer.short if on_sms else answer.text,
+        buttons=[topic_button(r) for r in entry.related],
+        # Stored with the BotUttered event: the staff console shows which
+        # entry each reply came from, and SMS can send the full text on MORE.
+        kb_entry=answer.entry_id,
+        kb_variant="=".join(answer.variant) if answer.variant else None,
+        full_text=answer.text if on_sms else None,
+    )
+
+
+def personal_caveat(
+    dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer, entities: List[Entity]
+) -> None:
+    """For a question about the patient's own case: no personal "yes", a pointer
+    to the dermatologist, and what the page lacks for a named medicine or state."""
+    factors = [e for e in entities if e[0] == "health_factor"]
+    if factors and answer.entry_id != "contraindications":
+        send_answer(dispatcher, tracker, KB.answer("contraindications", factors))
+        return
+    text = tracker.latest_message.get("text") or ""
+    if "depends on your" in answer.text:
+        return  # the answer already says so
+    if is_personal_question(text, entities):
+        dispatcher.utter_message(response="utter_personal_caveat")
+
+
+class ActionSessionStart(Action):
+    """Starts each conversation with the notice that this is general information."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_first_turn_notice")
+        return [SessionStarted(), ActionExecuted("action_listen")]
+
+
+class ActionAnswerQuestion(Action):
+    """Answers an FAQ intent from the knowledge base, entity- and context-aware."""
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        entities = entities_of(tracker.latest_message)
+        entry = KB.entry_for_intent(intent)
+        follow_up = follow_up_topic(KB, tracker, entities)
+        if follow_up:
+            entry = KB.entries[follow_up]
+        if entry is None:  # an intent the rules should not have sent here
+            return await ActionFallback().run(dispatcher, tracker, domain)
+        answer = KB.answer(entry.id, entities)
+        send_answer(dispatcher, tracker, answer)
+        personal_caveat(dispatcher, tracker, answer, entities)
+        return [SlotSet("last_topic", entry.id)]
+
+
+class ActionFlagForStaff(Action):
+    """Records why staff should look at this conversation (read by the console)."""
+
+    def name(self) -> str:
+        return "action_flag_for_staff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == URGENT_INTENT:
+            return [SlotSet("urgent_flagged", True)]
+        if intent in CALLBACK_INTENTS:
+            return [SlotSet("callback_requested", True)]
+        return []
+
+
+def suggested_topics(tracker: Tracker, exclude: Optional[str] = None) -> List[str]:
+    """The FAQ entries the classifier found likeliest for the last message."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    topics: List[str] = []
+    for ranked in ranking:
+        entry = KB.entry_for_intent(ranked.get("name"))
+        if entry and entry.id not in topics and entry.id != exclude:
+            topics.append(entry.id)
+    for default in DEFAULT_SUGGESTIONS:
+        if default not in topics:
+            topics.append(default)
+    return topics[:SUGGESTION_COUNT]
+
+
+def has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def previous_message_missed(tracker: Tracker) -> bool:
+    """Whether the patient's message before this one was not understood either."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    previous = users[-2]
+    intent = ((previous.get("parse_data") or {}).get("intent") or {}).get("name")
+    return intent in MISSED_INTENTS and has_words(previous.get("text") or "")
+
+
+class ActionOutOfScope(Action):
+    """Says honestly that the page doesn't cover it, and what it does cover."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        entities = entities_of(tracker.latest_message)
+        follow_up = follow_up_topic(KB, tracker, entities)
+        if follow_up:
+            send_answer(dispatcher, tracker, KB.answer(follow_up, entities))
+            return [SlotSet("last_topic", follow_up)]
+        factors = [e for e in entities if e[0] == "health_factor"]
+        if factors:
+            # "Can I have it while pregnant?": the page is silent, so say that,
+            # name what it does say about who should wait, and send to the doctor.
+            answer = KB.answer("contraindications", factors)
+            send_answer(dispatcher, tracker, answer)
+            return [SlotSet("last_topic", answer.entry_id)]
+        dispatcher.utter_message(
+            response="utter_out_of_scope",
+            buttons=[topic_button(t) for t in suggested_topics(tracker)] + [STAFF_BUTTON],
+        )
+        return []
+
+
+class ActionFallback(Action):
+    """Low-confidence input: a follow-up in context, else suggestions, then staff.
+
+    The two stages: the first miss offers the likeliest topics as buttons; a
+    second miss in a row offers the clinic's team instead of guessing again.
+    """
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if not has_words(text):  # empty, blank, emoji only: offer the topics
+            dispatcher.utter_message(response="utter_greet")
+            return []
+        entities = entities_of(tracker.latest_message)
+        follow_up = follow_up_topic(KB, tracker, entities)
+        if follow_up:
+            send_answer(dispatcher, tracker, KB.answer(follow_up, entities))
+            return [SlotSet("last_topic", follow_up)]
+        if looks_non_english(text):
+            dispatcher.utter_message(response="utter_only_english", buttons=[STAFF_BUTTON])
+            return []
+        if previous_message_missed(tracker):
+            dispatcher.utter_message(response="utter_fallback_handoff", buttons=[STAFF_BUTTON])
+            return []
+        dispatcher.utter_message(
+            response="utter_nlu_fallback",
+            buttons=[topic_button(t) for t in suggested_topics(tracker)] + [STAFF_BUTTON],
+        )
+        return []

@@ -1,0 +1,105 @@
+"""Reading a patient's message beyond its intent: entities, follow-ups, framing.
+
+Pure functions over the parse data, so they are tested without a server.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+from actions.kb import Entity, KnowledgeBase
+
+ENTITY_TYPES = ("body_area", "condition", "health_factor")
+
+# Words that can surround an entity in a follow-up ("and what about my
+# forehead too?") without asking a new question. Anything else, such as
+# "deep" or "work", means the patient asked something the classifier decides.
+FOLLOW_UP_FILLERS = set(
+    """and also what whats what's about how abt wat wbu same for my the a an on in
+    of too then as well with area areas around under if i have ok okay so please
+    pls plz you your them those these""".split()
+)
+
+# First person plus a question of suitability: "can I, with my ...", "I'm on ...".
+PERSONAL = re.compile(
+    r"\b(i'?m|i am|i have|i've|ive|i take|i'?m taking|i had|i get|i suffer|"
+    r"can i|could i|should i|am i|for me|my case|in my situation)\b",
+    re.IGNORECASE,
+)
+
+# Common function words of languages patients might write in; an English
+# message rarely has two different ones, and has more English ones besides.
+FOREIGN_WORDS = set(
+    """el la los las que es por para con una del duele cuanto cuánto puedo tengo
+    le les des est pour avec une je suis combien peut mal der die das ist nicht
+    und ich mit wie viel kann o os um uma não nao com dói quanto posso il che
+    sono per non di""".split()
+)
+ENGLISH_WORDS = set(
+    """the is it does do a an i you my me how what when can will and to of in for
+    on with after long much many it's im i'm""".split()
+)
+ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def entities_of(parse: Dict[str, Any]) -> List[Entity]:
+    """(type, canonical value) pairs of a parsed message, in message order."""
+    found = sorted(parse.get("entities") or [], key=lambda e: e.get("start") or 0)
+    return [
+        (e["entity"], str(e["value"]))
+        for e in found
+        if e.get("entity") in ENTITY_TYPES and e.get("value")
+    ]
+
+
+def remaining_words(parse: Dict[str, Any]) -> List[str]:
+    """Words of the message outside its entities and follow-up fillers."""
+    text = parse.get("text") or ""
+    spans = sorted(
+        (e.get("start") or 0, e.get("end") or 0) for e in parse.get("entities") or []
+    )
+    kept, cursor = [], 0
+    for start, end in spans:
+        kept.append(text[cursor:start])
+        cursor = max(cursor, end)
+    kept.append(text[cursor:])
+    words = re.findall(r"[a-z']+", " ".join(kept).lower())
+    return [w for w in words if w not in FOLLOW_UP_FILLERS]
+
+
+def follow_up_topic(kb: KnowledgeBase, tracker: Tracker, entities: List[Entity]) -> Optional[str]:
+    """The previous topic, when this message only names a new entity for it.
+
+    After a needle-depth answer, "what about my forehead?" asks for the
+    forehead's depth; after a conditions answer, "and stretch marks?" asks
+    whether stretch marks are treated, whatever intent the classifier guessed.
+    """
+    last = tracker.get_slot("last_topic")
+    if not last or last not in kb.entries or not entities:
+        return None
+    if remaining_words(tracker.latest_message):
+        return None
+    accepted = kb.entries[last].entity_types()
+    if any(etype in accepted for etype, _ in entities):
+        return last
+    return None
+
+
+def is_personal_question(text: str, entities: List[Entity]) -> bool:
+    """Whether the patient asks about their own health situation."""
+    situation = any(etype in ("condition", "health_factor") for etype, _ in entities)
+    asks_for_self = bool(PERSONAL.search(text))
+    return asks_for_self and (situation or bool(re.search(r"\b(for me|my case|candidate|suitable)\b", text, re.I)))
+
+
+def looks_non_english(text: str) -> bool:
+    """Mostly non-Latin letters, or several function words of other languages."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters and sum(1 for ch in letters if ASCII_LETTER.match(ch)) / len(letters) < 0.5:
+        return True
+    words = set(re.findall(r"[\w']+", text.lower()))
+    foreign, english = len(words & FOREIGN_WORDS), len(words & ENGLISH_WORDS)
+    return foreign >= 2 and foreign > english

@@ -1,0 +1,1 @@
+"""The assistant's input channels (named by module path in credentials.yml)."""

@@ -1,0 +1,117 @@
+"""Rasa's REST channel, strict about its input and never silent.
+
+Same URL and reply format as Rasa's own (`POST /webhooks/rest/webhook` with
+`{"sender": ..., "message": ...}`, answered with a list of bot messages), plus:
+- malformed requests get a 4xx with a JSON error instead of a 500;
+- the client cannot claim another channel (Rasa's lets `input_channel` say "sms");
+- over-long messages are refused with a polite reply;
+- a turn that produced nothing (action server down) gets the clinic's phone number;
+- no patient text in the logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels import replies
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 128
+MAX_METADATA_BYTES = 4096
+
+
+class BadRequest(ValueError):
+    """The request cannot be processed; the message says why."""
+
+
+def error(status: int, message: str) -> HTTPResponse:
+    return response.json({"error": message}, status=status)
+
+
+def parse_body(request: Request) -> Dict[str, Any]:
+    """The request's JSON object with a valid sender and message.
+
+    Raises:
+        BadRequest: anything else.
+    """
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    sender = body.get("sender")
+    if not isinstance(sender, str) or not sender.strip():
+        raise BadRequest("'sender' (a conversation id string) is required")
+    if len(sender) > MAX_SENDER_CHARS:
+        raise BadRequest(f"'sender' is longer than {MAX_SENDER_CHARS} characters")
+    if not isinstance(body.get("message"), str):
+        raise BadRequest("'message' (a string) is required")
+    metadata = body.get("metadata")
+    if metadata is not None and (
+        not isinstance(metadata, dict) or len(json.dumps(metadata)) > MAX_METADATA_BYTES
+    ):
+        raise BadRequest(f"'metadata' must be a JSON object under {MAX_METADATA_BYTES} bytes")
+    return body
+
+
+class ClinicRestInput(InputChannel):
+    """REST input channel named `rest`, so the URL stays Rasa's usual one."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        webhook = Blueprint("clinic_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not (request.content_type or "").startswith("application/json"):
+                return error(415, "send the message as application/json")
+            try:
+                body = parse_body(request)
+            except BadRequest as bad:
+                return error(400, str(bad))
+            sender, text = body["sender"], body["message"]
+            limit = replies.max_message_chars()
+            if len(text) > limit:
+                return response.json([{"recipient_id": sender, "text": replies.too_long(limit)}])
+            messages = await self.handle(on_new_message, sender, text, body.get("metadata"))
+            return response.json(messages)
+
+        return webhook
+
+    async def handle(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        sender: str,
+        text: str,
+        metadata: Optional[Dict[str, Any]],
+    ) -> List[Dict[str, Any]]:
+        """Runs one turn and returns its bot messages, never an empty list."""
+        collector = CollectingOutputChannel()
+        try:
+            await on_new_message(
+                UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+            )
+        except CancelledError:
+            logger.error("rest: a turn timed out")
+        except Exception:  # a broken turn must still get a reply
+            logger.exception("rest: a turn failed")
+        return collector.messages or [{"recipient_id": sender, "text": replies.unavailable()}]

@@ -1,0 +1,1 @@
+"""Response generation on the Rasa server side."""
