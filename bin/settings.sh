@@ -1,0 +1,13 @@
+# Local defaults for every setting the servers read; each can be overridden by
+# exporting the variable first. Sourced by bin/serve and the Makefile's recipes.
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+export RASA_TELEMETRY_ENABLED=false          # patient conversations: no telemetry
+export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+export RASA_PORT=${RASA_PORT:-5005}
+export ACTION_PORT=${ACTION_PORT:-5055}
+export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://localhost:${ACTION_PORT}/webhook}
+export VAR_DIR=${VAR_DIR:-$ROOT/var}
+export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///$VAR_DIR/tracker.db}
+export CLINIC_CONFIG=${CLINIC_CONFIG:-$ROOT/clinic.yml}
+export LOG_LEVEL=${LOG_LEVEL:-INFO}
+# RASA_AUTH_TOKEN: when set, Rasa's HTTP API is enabled behind this token.
