@@ -1,0 +1,38 @@
+"""Shared fixtures: the trained model, and the real servers on free ports.
+
+The servers are started the way bin/serve starts them (same settings, same
+commands), each test session with its own SQLite tracker store in a temp dir.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.servers import ROOT, Servers, model_file, start_servers, stop
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The model for the current data, trained once if it is missing."""
+    return model_file()
+
+
+@pytest.fixture(scope="session")
+def servers(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """The assistant as `make run` starts it: action server + Rasa server."""
+    running, procs = start_servers(model_path, tmp_path_factory.mktemp("assistant"))
+    yield running
+    for proc in reversed(procs):
+        stop(proc)
+
+
+@pytest.fixture
+def sender() -> str:
+    """A fresh conversation id."""
+    return f"test-{uuid.uuid4().hex[:12]}"
