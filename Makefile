@@ -55,7 +55,7 @@ lock: ## Re-resolve requirements.in into requirements.txt in a fresh venv
 	rm -rf /tmp/lock-venv && $$(scripts/find-python.sh) -m venv /tmp/lock-venv
 	/tmp/lock-venv/bin/pip install --quiet -r requirements.in
 	(echo "# Generated from requirements.in by 'make lock' (pip freeze of a fresh .venv). Python 3.10."; \
-	  /tmp/lock-venv/bin/pip freeze --all | grep -v '^pip==\|^wheel==') > requirements.txt
+	  /tmp/lock-venv/bin/pip freeze --all | grep -v '^pip==') > requirements.txt
 
 clean: ## Remove the venv, built pipeline, models and local data
 	rm -rf $(VENV) build models/*.tar.gz var .rasa .pytest_cache
