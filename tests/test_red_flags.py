@@ -1,0 +1,106 @@
+"""The red-flag gate on its own: signs found, ordinary effects and negations left alone."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from nlp.components.red_flag_gate import RedFlagGate
+from nlp.red_flags import find_red_flags
+
+URGENT = [
+    ("I have a fever after microneedling yesterday", "fever"),
+    ("temp of 38.9 and chills since last night", "fever"),
+    ("there's pus coming out of a spot on my cheek", "pus"),
+    ("skin is crusting yellow around my nose", "pus"),
+    ("I think it's infected, it's hot and angry looking", "pus"),
+    ("the redness is spreading down my neck", "spreading redness"),
+    ("day 4 and the redness is getting worse not better", "spreading redness"),
+    ("red streaks going down my jaw", "spreading redness"),
+    ("there's a red line going up from the spot on my hand", "spreading redness"),
+    ("my cheek is hot to the touch", "spreading redness"),
+    ("pain is getting worse every day", "worsening pain"),
+    ("Day 4. The redness was fading but now it's come back worse and spreading", "spreading redness"),
+    ("severe pain in both cheeks", "severe pain"),
+    ("the pain is unbearable", "severe pain"),
+    ("my lips are swelling up", "swelling of the face"),
+    ("my eyes are swollen shut this morning", "swelling of the face"),
+    ("I can't breathe properly", "breathing"),
+    ("cant breath and my chest feels tight", "breathing"),
+    ("my throat feels tight after the serum", "breathing"),
+    ("short of breath since this morning", "breathing"),
+    ("blisters all over my forehead", "blisters"),
+    ("I have hives everywhere", "allergic reaction"),
+    ("i think im having an allergic reaction to the numbing cream", "allergic reaction"),
+    ("i got a cold sore the day after treatment", "cold sore outbreak"),
+    ("cold sores breaking out all over my chin", "cold sore outbreak"),
+]
+
+ORDINARY = [
+    "my face is a bit red the next day is that normal",
+    "no fever or pus, just pink and tight",
+    "I don't have a fever but my skin feels warm",
+    "skin is flaking a little on day 3",
+    "slight swelling under my eyes this morning",
+    "a tiny bit puffy around the eyes",
+    "it stings a tiny bit when i wash my face",
+    "no blisters or anything, just dry",
+    "can microneedling cause an infection?",
+    "what's the infection risk with microneedling",
+    "how do I avoid infection afterwards",
+    "I'm worried about getting an infection",
+    "will I get blisters?",
+    "what if I get a fever after",
+    "can you have an allergic reaction to the numbing cream",
+    "im allergic to lidocaine, can i still do it",
+    "I get cold sores sometimes but don't have one right now",
+    "I had a cold sore last year, is that a problem",
+    "how long does the redness last",
+    "the redness was worse yesterday, a bit better today",
+    "redness is fading but a little worse on the left side",
+    "redness isn't spreading or anything, just wondering when it fades",
+    "I have a low pain tolerance, is it going to be unbearable?",
+    "does it hurt?",
+]
+
+
+@pytest.mark.parametrize("text, sign", URGENT)
+def test_red_flags_are_found(text: str, sign: str) -> None:
+    assert sign in {f.sign for f in find_red_flags(text)}
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_effects_negations_and_hypotheticals_are_not_red_flags(text: str) -> None:
+    assert find_red_flags(text) == []
+
+
+def message(text: str, intent: str, confidence: float = 0.9) -> Message:
+    msg = Message(data={TEXT: text})
+    msg.set(INTENT, {"name": intent, "confidence": confidence}, add_to_output=True)
+    msg.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": confidence},
+                                 {"name": "urgent_symptom", "confidence": 0.05}], add_to_output=True)
+    return msg
+
+
+def test_gate_overrides_the_classifier_and_keeps_the_ranking() -> None:
+    gate = RedFlagGate(RedFlagGate.get_default_config())
+    [msg] = gate.process([message("my lips are swelling and I feel weird", "ask_side_effects")])
+    assert msg.get(INTENT) == {"name": "urgent_symptom", "confidence": 1.0}
+    ranking = [r["name"] for r in msg.get(INTENT_RANKING_KEY)]
+    assert ranking == ["urgent_symptom", "ask_side_effects"]
+    assert msg.get("red_flags") == ["swelling of the face"]
+    assert "red_flags" in msg.as_dict_nlu() or msg.get("red_flags")
+
+
+def test_gate_also_rescues_a_fallback() -> None:
+    gate = RedFlagGate(RedFlagGate.get_default_config())
+    [msg] = gate.process([message("help!! pus everywhere", "nlu_fallback", 0.3)])
+    assert msg.get(INTENT)["name"] == "urgent_symptom"
+
+
+def test_gate_leaves_ordinary_messages_alone() -> None:
+    gate = RedFlagGate(RedFlagGate.get_default_config())
+    [msg] = gate.process([message("my face is a bit red the next day", "ask_side_effects")])
+    assert msg.get(INTENT) == {"name": "ask_side_effects", "confidence": 0.9}
+    assert msg.get("red_flags") is None
