@@ -1,0 +1,1 @@
+"""NLU evaluation harness: candidate pipelines scored side by side on held-out data."""
