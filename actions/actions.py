@@ -164,6 +164,9 @@ class ActionOutOfScope(Action):
         if follow_up:
             send_answer(dispatcher, tracker, KB.answer(follow_up, entities))
             return [SlotSet("last_topic", follow_up)]
+        if looks_non_english(tracker.latest_message.get("text") or ""):
+            dispatcher.utter_message(response="utter_only_english", buttons=[STAFF_BUTTON])
+            return []
         factors = [e for e in entities if e[0] == "health_factor"]
         if factors:
             # "Can I have it while pregnant?": the page is silent, so say that,

@@ -1,0 +1,53 @@
+"""The typo normalizer: misspellings fixed towards the training vocabulary, English left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.components.typo_normalizer import Corrector, vocabulary
+
+TRAINING = [
+    "does microneedling hurt", "does microneedling hurt a lot", "is the numbing cream strong",
+    "numbing cream before treatment", "how deep on my forehead", "my forehead is red",
+    "can I wear makeup after", "makeup the next day", "how many sessions", "sessions needed",
+    "is it painful", "painful or not", "the needles are tiny", "needles scare me",
+    "i have a fever", "fever after treatment", "pianful",  # a typo seen once in training
+]
+
+
+@pytest.fixture(scope="module")
+def corrector() -> Corrector:
+    return Corrector(vocabulary(TRAINING))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("does microneedlign hurt", "does microneedling hurt"),
+        ("numbign cream on my forhead", "numbing cream on my forehead"),
+        ("how long til i can wear makup", "how long til i can wear makeup"),
+        ("is it pianful", "is it painful"),  # a once-seen training typo is not a target
+        ("how many sesions", "how many sessions"),
+        ("the needels", "the needles"),
+    ],
+)
+def test_misspellings_are_corrected(corrector: Corrector, text: str, expected: str) -> None:
+    assert corrector.correct(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do i need to keep coming back forever",  # "forever" must not become "fever"
+        "my cheeks are dry",
+        "Is it OK for rosacea?",
+        "hw r u",  # too short to guess
+    ],
+)
+def test_english_and_short_words_are_left_alone(corrector: Corrector, text: str) -> None:
+    assert corrector.correct(text) == text
+
+
+def test_vocabulary_keeps_repeated_or_english_words() -> None:
+    counts = vocabulary(TRAINING)
+    assert "microneedling" in counts and "pianful" not in counts and "fever" in counts
