@@ -1,0 +1,509 @@
+"""The website chat widget (webchat/) in a real browser, against the real servers.
+
+The action server, the Rasa server (socket.io channel) and webchat/serve.py run
+as `make run` starts them, on free ports, with their own SQLite file; the
+browser is Debian's Chromium driven by Playwright, with the site's strict CSP
+in force. Conversations are checked in the page and in Rasa's tracker store.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, List
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from actions.clinic import load_clinic
+from tests.servers import (
+    ROOT,
+    Servers,
+    free_port,
+    restart_rasa,
+    start_servers,
+    stop,
+    wait_until_up,
+)
+
+CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+DOCS_SCREENSHOT = ROOT / "docs" / "webchat.png"
+CLINIC = load_clinic()
+LAUNCHER = f"Open chat with {CLINIC.name}"
+NOTICE = "not personal medical advice"
+OFFLINE = f"Can't connect right now. Please call {CLINIC.name} at {CLINIC.phone}."
+XSS = "<img src=x onerror=alert(1)>"
+MAX_CHARS = 1500  # not the default, to see it reach the widget
+
+# Browser tests are not optional: `make test` installs Debian's chromium.
+assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run `make browser` (Debian's chromium) or set CHROMIUM"
+expect.set_options(timeout=30_000)  # a 2-core machine answering while it trains
+
+
+@dataclass
+class Site:
+    """The demo website with the widget, and the assistant behind it."""
+
+    url: str
+    servers: Servers
+
+
+@dataclass
+class Tab:
+    """A browser page, with the dialogs it opened and the errors it logged."""
+
+    page: Page
+    dialogs: List[str] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def site(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    workdir = tmp_path_factory.mktemp("webchat")
+    web_port = free_port()
+    origin = f"http://127.0.0.1:{web_port}"
+    servers, _ = start_servers(
+        model_path, workdir, WEBCHAT_PORT=str(web_port), WEBCHAT_ALLOWED_ORIGINS=origin,
+        MAX_MESSAGE_CHARS=str(MAX_CHARS),
+    )
+    log = workdir / "webchat.log"
+    web = subprocess.Popen(
+        [sys.executable, "webchat/serve.py"],
+        cwd=ROOT, env={**servers.env, "RASA_PUBLIC_URL": servers.rasa_url},
+        stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until_up(f"{origin}/healthz", web, log, timeout=30)
+        yield Site(origin, servers)
+    finally:
+        stop(web)
+        for proc in reversed(servers.procs):  # restart_rasa replaces the Rasa process in it
+            stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def new_tab(browser: Browser, url: str, width: int = 1280, height: int = 800) -> Tab:
+    """A fresh patient (own cookies and sessionStorage) on `url`."""
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    tab = Tab(page)
+
+    def on_dialog(dialog) -> None:
+        tab.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda error: tab.errors.append(str(error)))
+    page.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(url)
+    return tab
+
+
+@pytest.fixture
+def open_tab(browser: Browser, site: Site) -> Iterator[Callable[..., Tab]]:
+    """Opens tabs of the site for one test, and closes them after it."""
+    tabs: List[Tab] = []
+
+    def make(path: str = "/", width: int = 1280, height: int = 800) -> Tab:
+        tabs.append(new_tab(browser, f"{site.url}{path}", width, height))
+        return tabs[-1]
+
+    yield make
+    for tab in tabs:
+        tab.page.context.close()
+
+
+@pytest.fixture(scope="module")
+def chat(browser: Browser, site: Site) -> Iterator[Tab]:
+    """One patient's tab, shared by the conversation tests below (in file order)."""
+    tab = new_tab(browser, f"{site.url}/")
+    yield tab
+    tab.page.context.close()
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+def bot(page: Page, text: str):
+    return page.locator("clinic-chat .msg.bot").filter(has_text=text)
+
+
+def user(page: Page, text: str):
+    return page.locator("clinic-chat .msg.user").filter(has_text=text)
+
+
+def count(page: Page, selector: str) -> int:
+    return page.evaluate(
+        "s => document.querySelector('clinic-chat').shadowRoot.querySelectorAll(s).length", selector
+    )
+
+
+def wait_for_more(page: Page, selector: str, before: int) -> None:
+    page.wait_for_function(
+        "([s, n]) => document.querySelector('clinic-chat').shadowRoot.querySelectorAll(s).length > n",
+        arg=[selector, before], timeout=30_000,
+    )
+
+
+def ask(page: Page, text: str) -> None:
+    """Types a message and waits for the bot's answer to it."""
+    before = count(page, ".msg.bot")
+    field_ = page.get_by_label("Your question")
+    field_.fill(text)
+    field_.press("Enter")
+    expect(user(page, text).last).to_be_visible()
+    wait_for_more(page, ".msg.bot", before)
+
+
+def stored(page: Page) -> dict:
+    return page.evaluate(
+        """() => ({session: Object.keys(sessionStorage).filter(k => k.startsWith('clinic-chat:'))
+                     .map(k => JSON.parse(sessionStorage.getItem(k))),
+                   local: localStorage.length})"""
+    )
+
+
+def session_id(page: Page) -> str:
+    states = stored(page)["session"]
+    assert len(states) == 1, states
+    return states[0]["sessionId"]
+
+
+def user_texts(site: Site, sender: str) -> List[str]:
+    return [e["text"] for e in site.servers.events(sender) if e["event"] == "user"]
+
+
+def focused(page: Page) -> str:
+    """What has the keyboard focus: a description of the element inside the widget."""
+    return page.evaluate(
+        """() => {
+          const host = document.activeElement;
+          if (!host || host.tagName !== 'CLINIC-CHAT') return 'page:' + (host && host.tagName);
+          const el = host.shadowRoot.activeElement;
+          if (!el) return 'widget';
+          return el.className || el.id || el.tagName;
+        }"""
+    )
+
+
+# ---- the website server ----------------------------------------------------------------------
+
+def raw_get(url: str, path: str) -> int:
+    """Status of a request for exactly `path` (no client-side normalisation of `..`)."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_site_server_headers_config_and_404s(site: Site) -> None:
+    rasa_hostport = site.servers.rasa_url.removeprefix("http://")
+    page = requests.get(f"{site.url}/", timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert '<script type="module" src="/webchat/clinic-chat.js"></script>' in page.text
+    assert '<clinic-chat config="/webchat/config.json"></clinic-chat>' in page.text
+    for path in ["/", "/services.html", "/webchat/clinic-chat.js", "/webchat/config.json", "/nope"]:
+        reply = requests.get(f"{site.url}{path}", timeout=10)
+        csp = reply.headers["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+        assert f"connect-src 'self' http://{rasa_hostport} ws://{rasa_hostport}" in csp
+        assert "script-src 'self';" in csp and "style-src 'self';" in csp
+        sources = re.findall(r"(?:https?|wss?)://[^\s;]+", csp)
+        assert set(sources) == {f"http://{rasa_hostport}", f"ws://{rasa_hostport}"}, csp
+        assert reply.headers["X-Content-Type-Options"] == "nosniff"
+        assert reply.headers["Referrer-Policy"] == "no-referrer"
+    types = {
+        "/webchat/clinic-chat.js": "text/javascript",
+        "/webchat/vendor/socket.io.esm.min.js": "text/javascript",
+        "/demo/logo.svg": "image/svg+xml",
+        "/demo/site.css": "text/css",
+        "/healthz": "text/plain",
+    }
+    for path, content_type in types.items():
+        reply = requests.get(f"{site.url}{path}", timeout=10)
+        assert reply.status_code == 200, path
+        assert reply.headers["Content-Type"].split(";")[0] == content_type, path
+    assert requests.get(f"{site.url}/healthz", timeout=10).text.strip() == "ok"
+
+    config = requests.get(f"{site.url}/webchat/config.json", timeout=10).json()
+    assert config == {
+        "name": CLINIC.name,
+        "phone": CLINIC.phone,
+        "title": CLINIC.branding["title"],
+        "primary_color": CLINIC.branding["primary_color"],
+        "primary_text_color": CLINIC.branding["primary_text_color"],
+        "logo": CLINIC.branding["logo"],
+        "server": site.servers.rasa_url,
+        "max_message_chars": MAX_CHARS,
+    }
+
+    for path in ["/../clinic.yml", "/demo/../../clinic.yml", "/webchat/../../clinic.yml",
+                 "/webchat/%2e%2e/%2e%2e/clinic.yml", "/demo/..%2f..%2fclinic.yml",
+                 "/webchat/", "/demo/", "/webchat/vendor/", "/serve.py", "/clinic.yml",
+                 "/webchat/.built", "/nope", "/services.html/x"]:
+        assert raw_get(site.url, path) == 404, path
+    assert requests.post(f"{site.url}/", timeout=10).status_code == 405
+
+
+def test_links_are_safe(open_tab) -> None:
+    """The widget's text renderer: only http(s), tel and mailto links, everything else text."""
+    tab = open_tab()
+    result = tab.page.evaluate(
+        """async () => {
+          const { appendRichText } = await import('/webchat/clinic-chat.js');
+          const render = (text) => {
+            const div = document.createElement('div');
+            appendRichText(div, text);
+            return {text: div.textContent, html: div.innerHTML,
+                    links: [...div.querySelectorAll('a')].map(a => [a.getAttribute('href'), a.target, a.rel])};
+          };
+          return [
+            render('Book at [our page](https://example.org/book) or https://example.org/x.'),
+            render('[call](tel:5550100) [mail](mailto:a@example.org)'),
+            render('[click](javascript:alert(1)) and javascript:alert(1) [x](data:text/html,hi)'),
+            render('<b>bold</b> & <img src=x onerror=alert(1)>'),
+          ];
+        }"""
+    )
+    booked, contact, scripts, html = result
+    assert booked["links"] == [
+        ["https://example.org/book", "_blank", "noopener noreferrer"],
+        ["https://example.org/x", "_blank", "noopener noreferrer"],
+    ]
+    assert booked["text"].startswith("Book at our page") and booked["text"].endswith(".")
+    assert [link[0] for link in contact["links"]] == ["tel:5550100", "mailto:a@example.org"]
+    assert all(link[2] == "noopener noreferrer" for link in contact["links"])
+    assert scripts["links"] == [] and "[click](javascript:alert(1))" in scripts["text"]
+    assert html["links"] == [] and html["text"] == "<b>bold</b> & <img src=x onerror=alert(1)>"
+    assert "<b>" not in html["html"] and "<img" not in html["html"]
+
+
+# ---- a conversation (the `chat` tab, in file order) --------------------------------------------
+
+def test_first_open_shows_the_notice_and_topic_buttons(chat: Tab) -> None:
+    page = chat.page
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_be_visible()
+    expect(bot(page, NOTICE)).to_be_visible()
+    expect(page.get_by_role("group", name="Suggested replies").get_by_role("button", name="Does it hurt?")).to_be_visible()
+    assert count(page, ".msg.user") == 0  # the /greet that started it is not shown
+    log = page.locator("clinic-chat [role=log]")
+    expect(log).to_have_attribute("aria-live", "polite")
+    expect(page.get_by_label("Your question")).to_have_attribute("maxlength", str(MAX_CHARS))
+
+
+def test_a_question_gets_the_answer(chat: Tab) -> None:
+    ask(chat.page, "does microneedling hurt?")
+    expect(bot(chat.page, "numbing")).to_be_visible()
+
+
+def test_a_quick_reply_sends_its_payload_and_shows_its_title(chat: Tab, site: Site) -> None:
+    page = chat.page
+    before = count(page, ".msg.bot")
+    page.get_by_role("button", name="How much downtime?").click()
+    expect(user(page, "How much downtime?")).to_be_visible()
+    wait_for_more(page, ".msg.bot", before)
+    expect(bot(page, "Downtime is usually short")).to_be_visible()
+    expect(page.locator("clinic-chat .typing")).to_be_hidden()
+    assert user_texts(site, session_id(page))[-1] == "/ask_downtime"
+    page.mouse.move(10, 10)  # no hover effect in the picture
+    page.screenshot(path=ARTIFACTS / "webchat-desktop.png")
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT"):  # the README's picture, refreshed on request
+        shutil.copyfile(ARTIFACTS / "webchat-desktop.png", DOCS_SCREENSHOT)
+
+
+CONTRAST = """(selectors) => {
+  const root = document.querySelector('clinic-chat').shadowRoot;
+  const parse = (c) => {
+    const p = c.match(/rgba?\\(([^)]+)\\)/)[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return {rgb: p.slice(0, 3), alpha: p.length > 3 ? p[3] : 1};
+  };
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = (el) => {
+    for (let n = el; n; n = n.parentElement || (n.getRootNode() !== document && n.getRootNode().host)) {
+      const c = parse(getComputedStyle(n).backgroundColor);
+      if (c.alpha > 0.99) return c.rgb;
+    }
+    return [255, 255, 255];
+  };
+  const out = {};
+  for (const [selector, pseudo] of selectors) {
+    const el = root.querySelector(selector);
+    const [a, b] = [lum(parse(getComputedStyle(el, pseudo).color).rgb), lum(background(el))].sort((x, y) => y - x);
+    out[selector + (pseudo || '')] = Math.round(((a + 0.05) / (b + 0.05)) * 100) / 100;
+  }
+  return out;
+}"""
+
+
+def test_text_contrast_is_wcag_aa(chat: Tab) -> None:
+    if count(chat.page, ".msg.user") == 0:  # run alone: a patient message to measure
+        ask(chat.page, "does microneedling hurt?")
+    selectors = [[".bot .bubble", None], [".user .bubble", None], [".replies button", None],
+                 ["h2", None], [".subtitle", None], [".close", None], ["input", None],
+                 ["input", "::placeholder"], [".send", None], [".launcher", None], [".notice", None]]
+    ratios = chat.page.evaluate(CONTRAST, selectors)
+    assert len(ratios) == len(selectors)
+    assert all(ratio >= 4.5 for ratio in ratios.values()), ratios
+
+
+def test_reload_restores_the_conversation(chat: Tab, site: Site) -> None:
+    page = chat.page
+    messages = page.locator("clinic-chat .msg").all_inner_texts()
+    sender = session_id(page)
+    page.reload()
+    expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_be_visible()
+    expect(page.locator("clinic-chat .msg")).to_have_count(len(messages))
+    assert page.locator("clinic-chat .msg").all_inner_texts() == messages
+    assert session_id(page) == sender
+    assert stored(page)["local"] == 0  # nothing in localStorage
+    ask(page, "how many sessions will I need?")
+    expect(bot(page, "three to five")).to_be_visible()
+    # the same conversation on the server, not a new one
+    texts = user_texts(site, sender)
+    assert texts[:1] == ["/greet"] and "does microneedling hurt?" in texts
+    assert texts[-1] == "how many sessions will I need?"
+
+
+def test_another_page_of_the_site_continues_the_conversation(chat: Tab, site: Site) -> None:
+    page = chat.page
+    sender = session_id(page)
+    messages = count(page, ".msg")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Microneedling").click()
+    expect(page).to_have_url(f"{site.url}/services.html")
+    expect(bot(page, "numbing")).to_be_visible()
+    assert count(page, ".msg") == messages
+    question = "can I book an appointment?"
+    ask(page, question)
+    booking = page.locator(f"clinic-chat .msg.bot a[href='{CLINIC.booking_url}']")
+    expect(booking).to_be_visible()  # the booking URL in the answer is a link
+    expect(booking).to_have_attribute("target", "_blank")
+    expect(booking).to_have_attribute("rel", "noopener noreferrer")
+    assert session_id(page) == sender
+    assert user_texts(site, sender)[-1] == question
+
+
+def test_html_from_the_patient_is_shown_as_text(chat: Tab) -> None:
+    page = chat.page
+    ask(page, XSS)
+    bubble = page.locator("clinic-chat .msg.user .bubble").last
+    expect(bubble).to_contain_text(XSS)
+    assert count(page, "img") == 0 and count(page, "[onerror]") == 0
+    assert chat.dialogs == []
+    assert chat.errors == [], chat.errors  # no CSP violations, no script errors
+
+
+# ---- other patients --------------------------------------------------------------------------
+
+def test_phone_size(open_tab) -> None:
+    tab = open_tab("/services.html", 375, 740)
+    page = tab.page
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(bot(page, NOTICE)).to_be_visible()
+    expect(page.get_by_role("button", name="Does it hurt?")).to_be_visible()
+    box = page.get_by_role("dialog", name=CLINIC.branding["title"]).bounding_box()
+    assert box == {"x": 0, "y": 0, "width": 375, "height": 740}  # full screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.get_by_role("button", name="Does it hurt?").click()
+    expect(bot(page, "numbing")).to_be_visible()
+    expect(page.get_by_role("button", name="Close chat")).to_be_in_viewport()
+    expect(page.get_by_role("button", name="Send")).to_be_in_viewport()
+    page.screenshot(path=ARTIFACTS / "webchat-phone.png")
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_keyboard_only_conversation(open_tab) -> None:
+    tab = open_tab()
+    page = tab.page
+    for _ in range(12):  # skip link, site links, then the widget's launcher
+        page.keyboard.press("Tab")
+        if focused(page) == "launcher":
+            break
+    assert focused(page) == "launcher"
+    outline = page.evaluate(
+        "getComputedStyle(document.querySelector('clinic-chat').shadowRoot.activeElement).outlineStyle"
+    )
+    assert outline == "solid"  # a visible focus ring
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_be_visible()
+    assert focused(page) == "cc-input"
+    expect(bot(page, NOTICE)).to_be_visible()
+    before = count(page, ".msg.bot")
+    page.keyboard.type("is there much downtime?")
+    page.keyboard.press("Enter")
+    expect(user(page, "is there much downtime?")).to_be_visible()
+    wait_for_more(page, ".msg.bot", before)
+    expect(page.locator("clinic-chat .replies button").first).to_be_visible()
+    assert focused(page) == "cc-input"
+    page.keyboard.press("Tab")
+    assert focused(page) == "send"
+    # Shift+Tab from the input reaches the suggested replies; Enter sends one.
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    title = page.evaluate(
+        "document.querySelector('clinic-chat').shadowRoot.activeElement.closest('.replies') && "
+        "document.querySelector('clinic-chat').shadowRoot.activeElement.textContent"
+    )
+    assert title, focused(page)
+    before = count(page, ".msg.bot")
+    page.keyboard.press("Enter")
+    expect(user(page, title)).to_be_visible()
+    assert focused(page) == "cc-input"
+    wait_for_more(page, ".msg.bot", before)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_be_hidden()
+    assert focused(page) == "launcher"
+    assert tab.errors == []
+
+
+def test_offline_notice_queue_and_reconnect(open_tab, site: Site) -> None:
+    """Rasa stops: the patient sees the clinic's number, and nothing typed is lost."""
+    tab = open_tab()
+    page = tab.page
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(bot(page, NOTICE)).to_be_visible()
+    sender = session_id(page)
+    notice = page.locator("clinic-chat .notice")
+
+    stop(site.servers.procs[-1])  # the Rasa server only; the action server and SQLite stay
+    expect(notice).to_be_visible()
+    expect(notice).to_have_text(OFFLINE)
+    expect(notice.get_by_role("link", name=CLINIC.phone)).to_have_attribute("href", re.compile(r"^tel:"))
+    question = "how many sessions will I need?"
+    field_ = page.get_by_label("Your question")
+    field_.fill(question)
+    field_.press("Enter")
+    pending = page.locator("clinic-chat .msg.user.pending").filter(has_text=question)
+    expect(pending).to_be_visible()
+    expect(pending).to_contain_text("Waiting to send")
+    page.screenshot(path=ARTIFACTS / "webchat-offline.png")
+
+    restart_rasa(site.servers)
+    expect(notice).to_be_hidden()
+    expect(pending).to_have_count(0)
+    expect(user(page, question)).to_be_visible()
+    expect(bot(page, "three to five")).to_be_visible()
+    assert session_id(page) == sender
+    assert user_texts(site, sender) == ["/greet", question]  # same conversation, sent once
+    assert tab.dialogs == []
