@@ -18,7 +18,9 @@ from actions.kb import KB_DIR, PROJECT_ROOT, AnswerText, Entry, KnowledgeBase
 
 PAGE_FILE = PROJECT_ROOT / "data" / "source" / "microneedling-patient-page.txt"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
-SHORT_MAX_CHARS = 300
+# An SMS reply is two segments (306 GSM-7 characters) and the first one of a
+# conversation also carries the short notice, so short answers keep to 240.
+SHORT_MAX_CHARS = 240
 NUMBER_WORDS = {
     "two": "2", "three": "3", "four": "4", "five": "5",
     "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",

@@ -1,0 +1,266 @@
+"""SMS through a Twilio-compatible gateway: the `sms` channel (/webhooks/sms/webhook).
+
+The gateway POSTs each inbound text (form-encoded, signed with
+X-Twilio-Signature); replies go out through its REST API. Rasa's own `twilio`
+channel checks no signature and knows nothing of SMS rules, hence this one:
+
+- every request's signature is checked with twilio's RequestValidator against
+  the public URL the gateway calls (SMS_WEBHOOK_URL); a bad one gets 403 and
+  nothing is processed, stored or sent;
+- the webhook answers at once with empty TwiML; the turn runs in the
+  background and its replies are sent through the API (one SMS per turn);
+- a retried MessageSid is ignored;
+- STOP-words opt the number out (never answered; nothing is sent until
+  START), HELP/INFO get the clinic's details; none of them reaches the NLU;
+- answers are the knowledge base's short ones in GSM-7, at most two segments,
+  with "Reply MORE for details" and numbered options ("Reply 1 for ...");
+- an urgent reply goes out first and whole;
+- a per-number rate limit, with one polite notice;
+- the number is never logged or stored in plain text: the conversation id is
+  a keyed hash of it, and a number needed for a call-back is kept encrypted.
+
+Configuration (environment): TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
+TWILIO_NUMBER, SMS_WEBHOOK_URL, TWILIO_API_BASE_URL; without the first four
+the channel is off (the webhook answers 503). SMS_ID_SECRET and
+SMS_ENCRYPTION_KEY default to keys generated once into VAR_DIR for local use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
+
+from cryptography.fernet import Fernet
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+
+from channels import replies
+from channels.sms_gateway import GatewayConfig, SmsGateway
+from channels.sms_store import SmsStore, conversation_id
+from channels.sms_text import Reply, Turn, compose, split_for_sms, to_gsm7
+
+logger = logging.getLogger(__name__)
+
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
+START_WORDS = {"START", "UNSTOP"}
+HELP_WORDS = {"HELP", "INFO"}
+MORE_WORD = "MORE"
+OPTION = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+URGENT_RESPONSE = "utter_urgent_symptom"
+CALLBACK_RESPONSES = {
+    "utter_urgent_symptom": "urgent",
+    "utter_request_human": "call-back",
+    "utter_book_appointment": "booking",
+}
+REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "SMS_WEBHOOK_URL")
+
+
+def local_key(env_name: str, file_name: str, make: Callable[[], bytes]) -> bytes:
+    """A key from the environment, else one generated once into VAR_DIR (local use)."""
+    value = os.environ.get(env_name)
+    if value:
+        return value.encode()
+    path = Path(os.environ.get("VAR_DIR") or "var") / file_name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(make())
+        path.chmod(0o600)
+        logger.warning("sms: %s is not set; generated a local key in %s (set it in production)", env_name, path)
+    return path.read_bytes().strip()
+
+
+class SmsOutput(CollectingOutputChannel):
+    """Collects a turn's bot messages whole (text, buttons and metadata)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "sms"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.raw: List[Dict[Text, Any]] = []
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self.raw.append(dict(message))
+        await super().send_response(recipient_id, message)
+
+    def turn(self) -> Turn:
+        turn = Turn()
+        for message in self.raw:
+            action = message.get("utter_action")
+            text = message.get("text") or ""
+            if action == "utter_first_turn_notice":
+                turn.notice = text
+            elif action == URGENT_RESPONSE:
+                turn.urgent_text = text
+            else:
+                turn.texts.append(text)
+            if message.get("full_text"):
+                turn.full_text = message["full_text"]
+            if message.get("buttons"):
+                turn.buttons = [{"title": b["title"], "payload": b["payload"]} for b in message["buttons"]]
+            if action in CALLBACK_RESPONSES:
+                turn.flagged_for_callback = True
+        return turn
+
+
+class SmsInput(InputChannel):
+    """The `sms` input channel."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "sms"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        env = {name: os.environ.get(name, "").strip() for name in REQUIRED}
+        if not all(env.values()):
+            logger.info("sms: channel off (set %s to turn it on)", ", ".join(REQUIRED))
+            return cls(enabled=False)
+        return cls(
+            enabled=True,
+            gateway=GatewayConfig(
+                account_sid=env["TWILIO_ACCOUNT_SID"],
+                auth_token=env["TWILIO_AUTH_TOKEN"],
+                from_number=env["TWILIO_NUMBER"],
+                base_url=os.environ.get("TWILIO_API_BASE_URL") or "https://api.twilio.com",
+            ),
+            webhook_url=env["SMS_WEBHOOK_URL"],
+            store_url=os.environ.get("SMS_STORE_URL") or os.environ.get("TRACKER_STORE_URL") or "sqlite:///var/tracker.db",
+            rate_limit=int(credentials.get("rate_limit") or os.environ.get("SMS_RATE_LIMIT") or 20),
+            rate_window=float(credentials.get("rate_window_seconds") or os.environ.get("SMS_RATE_WINDOW_SECONDS") or 600),
+        )
+
+    def __init__(
+        self,
+        enabled: bool,
+        gateway: Optional[GatewayConfig] = None,
+        webhook_url: str = "",
+        store_url: str = "",
+        rate_limit: int = 20,
+        rate_window: float = 600.0,
+    ) -> None:
+        self.enabled = enabled
+        self._tasks: Set[asyncio.Task] = set()
+        if not enabled:
+            return
+        self.webhook_url = webhook_url
+        self.validator = RequestValidator(gateway.auth_token)
+        self.gateway = SmsGateway(gateway)
+        self.id_secret = local_key("SMS_ID_SECRET", "sms-id-secret", lambda: os.urandom(32).hex().encode())
+        self.store = SmsStore(store_url, local_key("SMS_ENCRYPTION_KEY", "sms-encryption-key", Fernet.generate_key))
+        self.rate_limit = rate_limit
+        self.rate_window = rate_window
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("clinic_sms_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.enabled else "off"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.enabled:
+                return response.json({"error": "the SMS channel is not configured"}, status=503)
+            signature = request.headers.get("X-Twilio-Signature", "")
+            form = request.form or {}
+            if not signature or not self.validator.validate(self.webhook_url, form, signature):
+                return response.text("invalid signature", status=403)
+            number, sid = form.get("From"), form.get("MessageSid")
+            if not number or not sid:
+                return response.text("From and MessageSid are required", status=400)
+            conversation = conversation_id(number, self.id_secret)
+            if self.store.first_time(sid, conversation):
+                task = asyncio.create_task(self.handle(on_new_message, number, conversation, form.get("Body") or ""))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            return response.text(EMPTY_TWIML, content_type="text/xml")
+
+        return webhook
+
+    async def handle(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        number: str,
+        conversation: str,
+        body: str,
+    ) -> None:
+        """One inbound SMS, from keywords to the reply. Never raises."""
+        try:
+            reply = await self._reply(on_new_message, number, conversation, body)
+            for text in reply:
+                await self.gateway.send(number, text, conversation)
+        except Exception:
+            logger.exception("sms: handling a message for %s failed", conversation)
+
+    async def _reply(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        number: str,
+        conversation: str,
+        body: str,
+    ) -> List[str]:
+        """The texts to send for an inbound message (often one, none after STOP)."""
+        text = body.strip()
+        keyword = text.upper()
+        clinic = replies.clinic()
+        if keyword in STOP_WORDS:
+            self.store.opt_out(conversation)
+            return []  # the gateway confirms opt-outs; we never answer STOP
+        opted_out = self.store.opted_out(conversation)
+        if keyword in START_WORDS or (opted_out and keyword == "YES"):
+            self.store.opt_in(conversation)
+            return [to_gsm7(f"{clinic.name}: you'll get answers again. Ask about microneedling any time. Reply STOP to opt out.")]
+        if opted_out:
+            return []
+        if keyword in HELP_WORDS:
+            return [to_gsm7(
+                f"{clinic.name} microneedling assistant: general information, not medical advice. "
+                f"Call {clinic.phone} ({clinic.hours}). Emergency: {clinic.emergency_number}. "
+                f"Reply STOP to opt out."
+            )]
+        window = self.store.count_message(conversation, self.rate_window)
+        if window["count"] > self.rate_limit:
+            if window["notified"]:
+                return []
+            self.store.mark_limit_notified(conversation)
+            minutes = max(1, round(self.rate_window / 60))
+            return [to_gsm7(
+                f"You've sent a lot of messages, so I'll pause for up to {minutes} minutes. "
+                f"For help now, call {clinic.name} on {clinic.phone}."
+            )]
+        if keyword == MORE_WORD:
+            more = self.store.pending_more(conversation)
+            if more:
+                self.store.remember_reply(conversation, None, [])
+                return split_for_sms(more)
+        choice = OPTION.match(text)
+        if choice:
+            options = self.store.options(conversation)
+            index = int(choice.group(1))
+            if 1 <= index <= len(options):
+                text = options[index - 1]["payload"]
+        if len(text) > replies.max_message_chars():
+            return [to_gsm7(replies.too_long(replies.max_message_chars()))]
+        output = SmsOutput()
+        try:
+            await on_new_message(UserMessage(text, output, conversation, input_channel=self.name()))
+        except Exception:  # a broken turn must still get a reply
+            logger.exception("sms: a turn for %s failed", conversation)
+        turn = output.turn()
+        reply = compose(turn) if output.raw else Reply(to_gsm7(replies.unavailable()))
+        if turn.flagged_for_callback:
+            reason = next(CALLBACK_RESPONSES[m["utter_action"]] for m in output.raw if m.get("utter_action") in CALLBACK_RESPONSES)
+            self.store.keep_number_for_callback(conversation, number, reason)
+        self.store.remember_reply(conversation, reply.more, reply.options)
+        return [reply.body] if reply.body else []

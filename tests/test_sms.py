@@ -1,0 +1,220 @@
+"""The SMS channel against the real Rasa and action servers; Twilio's cloud faked.
+
+Webhook requests are signed with twilio's own RequestValidator algorithm;
+outbound messages land in a local fake of Twilio's Messages endpoint.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import time
+import uuid
+from typing import Dict, Iterator
+
+import pytest
+import requests
+from cryptography.fernet import Fernet
+from twilio.request_validator import RequestValidator
+
+from actions.clinic import load_clinic
+from actions.gsm7 import is_gsm7, septets
+from actions.kb import KnowledgeBase
+from tests.fake_twilio import FakeTwilio
+from tests.servers import Servers, restart_rasa, start_servers, stop
+
+TOKEN = "test-auth-token"
+PUBLIC_URL = "https://assistant.clinic.example.org/webhooks/sms/webhook"
+RATE_LIMIT = 6
+CLINIC = load_clinic()
+KB = KnowledgeBase.load()
+numbers = (f"+1555010{n:04d}" for n in itertools.count(1000))
+
+
+@pytest.fixture(scope="module")
+def twilio() -> Iterator[FakeTwilio]:
+    fake = FakeTwilio()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(scope="module")
+def sms(model_path, tmp_path_factory, twilio) -> Iterator[Servers]:
+    workdir = tmp_path_factory.mktemp("sms")
+    env = {
+        "TWILIO_ACCOUNT_SID": "ACtest0000000000000000000000000000",
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_NUMBER": "+15550100000",
+        "SMS_WEBHOOK_URL": PUBLIC_URL,  # what the gateway calls; a proxy makes it differ from ours
+        "TWILIO_API_BASE_URL": twilio.url,
+        "SMS_ID_SECRET": "test-id-secret",
+        "SMS_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "SMS_RATE_LIMIT": str(RATE_LIMIT),
+    }
+    servers, _ = start_servers(model_path, workdir, **env)
+    yield servers
+    for proc in reversed(servers.procs):
+        stop(proc)
+
+
+@pytest.fixture
+def number() -> str:
+    return next(numbers)
+
+
+def post(servers: Servers, form: Dict[str, str], signature: str | None = "sign") -> requests.Response:
+    headers = {}
+    if signature == "sign":
+        headers["X-Twilio-Signature"] = RequestValidator(TOKEN).compute_signature(PUBLIC_URL, form)
+    elif signature:
+        headers["X-Twilio-Signature"] = signature
+    return requests.post(f"{servers.rasa_url}/webhooks/sms/webhook", data=form, headers=headers, timeout=10)
+
+
+def text_in(servers: Servers, number: str, body: str, sid: str | None = None) -> requests.Response:
+    form = {"From": number, "To": "+15550100000", "Body": body, "MessageSid": sid or f"SM{uuid.uuid4().hex}",
+            "AccountSid": "ACtest0000000000000000000000000000"}
+    started = time.monotonic()
+    reply = post(servers, form)
+    assert time.monotonic() - started < 1.0, "the webhook must answer at once"
+    assert reply.status_code == 200 and "<Response" in reply.text
+    return reply
+
+
+def segments_ok(body: str) -> bool:
+    return is_gsm7(body) and septets(body) <= 306 if is_gsm7(body) else len(body) <= 134
+
+
+def test_unsigned_or_badly_signed_requests_are_refused_and_leave_no_trace(sms, twilio, number) -> None:
+    form = {"From": number, "Body": "does it hurt", "MessageSid": "SMforged1"}
+    assert post(sms, form, signature=None).status_code == 403
+    assert post(sms, form, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
+    # signed for another URL: refused too
+    other = RequestValidator(TOKEN).compute_signature("https://evil.example.com/hook", form)
+    assert post(sms, form, signature=other).status_code == 403
+    time.sleep(1.5)
+    assert twilio.messages_to(number) == []
+    with sqlite3.connect(sms.tracker_db) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+        if "sms_inbound" in tables:
+            assert db.execute("SELECT COUNT(*) FROM sms_inbound WHERE message_sid='SMforged1'").fetchone()[0] == 0
+        assert db.execute("SELECT COUNT(*) FROM events WHERE data LIKE '%does it hurt%'").fetchone()[0] == 0
+
+
+def test_a_question_gets_one_short_reply_on_the_right_topic(sms, twilio, number) -> None:
+    text_in(sms, number, "does microneedling hurt?")
+    [body] = twilio.wait_for(number, 1)
+    time.sleep(0.5)
+    assert twilio.messages_to(number) == [body]
+    assert "numbing cream" in body
+    assert "general info, not medical advice" in body  # first reply of the conversation
+    assert segments_ok(body), (len(body), body)
+
+
+def test_more_sends_the_full_answer(sms, twilio, number) -> None:
+    text_in(sms, number, "how much downtime is there?")
+    [first] = twilio.wait_for(number, 1)
+    assert "Reply MORE" in first  # even on the first reply, beside the notice
+    text_in(sms, number, "MORE")
+    bodies = twilio.wait_for(number, 2)
+    more = " ".join(bodies[1:])
+    assert "lasers or chemical peels" in more  # only the full answer says this
+    assert 2 <= len(bodies) <= 4 and all(segments_ok(b) for b in bodies)
+
+
+def test_buttons_become_numbered_options_and_a_number_picks_one(sms, twilio, number) -> None:
+    text_in(sms, number, "how many sessions do I need")
+    [first] = twilio.wait_for(number, 1)
+    assert "Reply 1 for" in first
+    text_in(sms, number, "1")
+    bodies = twilio.wait_for(number, 2)
+    first_related = KB.entries[KB.entries["sessions"].related[0]]
+    assert bodies[1].startswith(first_related.main.short[:40])
+
+
+def test_stop_silences_until_start_and_survives_a_restart(sms, twilio, number) -> None:
+    text_in(sms, number, "  stop ")
+    text_in(sms, number, "does it hurt?")
+    time.sleep(2)
+    assert twilio.messages_to(number) == []  # STOP is never answered, nor anything after it
+    restart_rasa(sms)
+    text_in(sms, number, "how many sessions?")
+    time.sleep(2)
+    assert twilio.messages_to(number) == []
+    text_in(sms, number, "START")
+    text_in(sms, number, "how many sessions?")
+    bodies = twilio.wait_for(number, 2)
+    assert "Reply STOP" in bodies[0]
+    assert "3 to 5" in bodies[1]
+
+
+def test_help_gives_the_clinic_and_never_reaches_the_nlu(sms, twilio, number) -> None:
+    text_in(sms, number, "help")
+    [body] = twilio.wait_for(number, 1)
+    assert CLINIC.name in body and CLINIC.phone in body and "STOP" in body
+    with sqlite3.connect(sms.tracker_db) as db:
+        assert db.execute("SELECT COUNT(*) FROM events WHERE type_name='user' AND data LIKE '%\"help\"%'").fetchone()[0] == 0
+
+
+def test_a_retried_message_is_answered_once(sms, twilio, number) -> None:
+    sid = f"SM{uuid.uuid4().hex}"
+    text_in(sms, number, "what is microneedling", sid=sid)
+    text_in(sms, number, "what is microneedling", sid=sid)
+    text_in(sms, number, "what is microneedling", sid=sid)
+    twilio.wait_for(number, 1)
+    time.sleep(1.5)
+    assert len(twilio.messages_to(number)) == 1
+
+
+def test_rate_limit_sends_one_notice_then_silence(sms, twilio, number) -> None:
+    for i in range(RATE_LIMIT + 3):
+        text_in(sms, number, f"question number {i} about downtime")
+        time.sleep(0.3)
+    bodies = twilio.wait_for(number, RATE_LIMIT + 1)
+    time.sleep(1.5)
+    bodies = twilio.messages_to(number)
+    assert len(bodies) == RATE_LIMIT + 1
+    assert sum("pause" in b for b in bodies) == 1
+
+
+def test_gateway_errors_are_retried(sms, twilio, number) -> None:
+    twilio.fail_next = 2
+    before = twilio.attempts
+    text_in(sms, number, "does it hurt?")
+    [body] = twilio.wait_for(number, 1, timeout=30)
+    assert "numbing" in body
+    assert twilio.attempts - before == 3
+    assert requests.get(f"{sms.rasa_url}/webhooks/sms/", timeout=5).json() == {"status": "ok"}
+
+
+def test_emoji_in_and_gsm7_out(sms, twilio, number) -> None:
+    text_in(sms, number, "does it hurt?? 😬😬 I’m nervous")
+    [body] = twilio.wait_for(number, 1)
+    assert is_gsm7(body) and septets(body) <= 306
+
+
+def test_urgent_reply_goes_first_and_whole_and_keeps_the_number_encrypted(sms, twilio, number) -> None:
+    text_in(sms, number, "2 days after microneedling I have a fever and pus on my cheek")
+    [body] = twilio.wait_for(number, 1)
+    assert body.startswith("What you describe could be a complication")
+    assert CLINIC.phone in body and CLINIC.emergency_number in body
+    with sqlite3.connect(sms.tracker_db) as db:
+        rows = db.execute("SELECT conversation_id, number_encrypted, reason FROM sms_callbacks").fetchall()
+    mine = [r for r in rows if r[2] == "urgent"]
+    assert mine and all(number not in r[1] for r in mine)
+    key = sms.env["SMS_ENCRYPTION_KEY"].encode()
+    assert number in {Fernet(key).decrypt(r[1].encode()).decode() for r in mine}
+
+
+def test_no_phone_number_in_logs_or_tracker_store(sms, twilio) -> None:
+    used = [m["To"] for m in twilio.sent]
+    assert used
+    logs = sms.log_text()
+    raw = sms.tracker_db.read_bytes()
+    for n in set(used):
+        digits = n.lstrip("+")
+        assert digits not in logs
+        assert digits.encode() not in raw
+    with sqlite3.connect(sms.tracker_db) as db:
+        senders = {r[0] for r in db.execute("SELECT DISTINCT sender_id FROM events")}
+    assert any(s.startswith("sms-") for s in senders)
