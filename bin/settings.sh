@@ -3,6 +3,7 @@
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 export RASA_TELEMETRY_ENABLED=false          # patient conversations: no telemetry
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1  # model weights come from build/, never a hub
 export RASA_PORT=${RASA_PORT:-5005}
 export ACTION_PORT=${ACTION_PORT:-5055}
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://localhost:${ACTION_PORT}/webhook}
@@ -10,4 +11,8 @@ export VAR_DIR=${VAR_DIR:-$ROOT/var}
 export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///$VAR_DIR/tracker.db}
 export CLINIC_CONFIG=${CLINIC_CONFIG:-$ROOT/clinic.yml}
 export LOG_LEVEL=${LOG_LEVEL:-INFO}
+export WEBCHAT_PORT=${WEBCHAT_PORT:-8000}
+# Where browsers reach the Rasa server, and which pages may open its socket.
+export RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:${RASA_PORT}}
+export WEBCHAT_ALLOWED_ORIGINS=${WEBCHAT_ALLOWED_ORIGINS:-http://localhost:${WEBCHAT_PORT},http://127.0.0.1:${WEBCHAT_PORT}}
 # RASA_AUTH_TOKEN: when set, Rasa's HTTP API is enabled behind this token.

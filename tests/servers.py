@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -68,6 +68,8 @@ class Servers:
     tracker_db: Path
     logs: List[Path]
     env: Dict[str, str]
+    model: Optional[Path] = None
+    procs: List[subprocess.Popen] = field(default_factory=list)
 
     def send(self, sender: str, message: str) -> List[dict]:
         reply = requests.post(
@@ -115,9 +117,7 @@ def start_servers(
     log = workdir / "rasa.log"
     logs.append(log)
     procs.append(subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
-         "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        rasa_command(model, rasa_port), cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     ))
     wait_until_up(f"http://127.0.0.1:{rasa_port}/", procs[-1], log)
     servers = Servers(
@@ -126,8 +126,27 @@ def start_servers(
         tracker_db=db,
         logs=logs,
         env=env,
+        model=model,
+        procs=procs,
     )
     return servers, procs
+
+
+def rasa_command(model: Path, port: int | str) -> List[str]:
+    return [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+            "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
+
+
+def restart_rasa(servers: Servers) -> None:
+    """Stops the Rasa server and starts it again on the same port, model and database."""
+    stop(servers.procs[-1])
+    log = servers.logs[-1]
+    proc = subprocess.Popen(
+        rasa_command(servers.model, servers.rasa_url.rsplit(":", 1)[1]),
+        cwd=ROOT, env=servers.env, stdout=log.open("a"), stderr=subprocess.STDOUT,
+    )
+    servers.procs[-1] = proc
+    wait_until_up(f"{servers.rasa_url}/", proc, log)
 
 
 def model_file() -> Path:
