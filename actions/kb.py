@@ -7,6 +7,7 @@ One YAML file per topic under `data/kb/` (see `data/kb/README.md`), plus
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
@@ -14,7 +15,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-KB_DIR = PROJECT_ROOT / "data" / "kb"
+# The knowledge base folder; KB_DIR in the environment points elsewhere (tests).
+KB_DIR = Path(os.environ.get("KB_DIR") or PROJECT_ROOT / "data" / "kb")
 TERMS_FILE = "terms.yml"
 
 Entity = Tuple[str, str]  # (entity type, canonical value)

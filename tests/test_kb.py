@@ -108,3 +108,18 @@ def test_answers_pick_variants_by_entity() -> None:
     assert not neck.listed and "doesn't give a needle depth for the neck" in neck.text
     assert kb.answer("needle_depth", []).variant is None
     assert "less effective" in kb.answer("conditions_treated", [("condition", "ice-pick scars")]).text
+
+
+def test_the_action_server_refuses_to_start_on_a_broken_knowledge_base(kb_copy: Path) -> None:
+    import subprocess
+
+    from tests.servers import ROOT, VENV_BIN, base_env, free_port
+
+    edit(kb_copy / "pain.yml", lambda d: d["sources"].append("Microneedling is completely painless."))
+    run = subprocess.run(
+        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(free_port())],
+        cwd=ROOT, env={**base_env(), "KB_DIR": str(kb_copy)},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode != 0
+    assert "source not found verbatim" in run.stdout + run.stderr
