@@ -12,8 +12,6 @@ Same URL and reply format as Rasa's own (`POST /webhooks/rest/webhook` with
 from __future__ import annotations
 
 import json
-import logging
-from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -22,8 +20,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import replies
-
-logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
 MAX_METADATA_BYTES = 4096
@@ -106,12 +102,7 @@ class ClinicRestInput(InputChannel):
     ) -> List[Dict[str, Any]]:
         """Runs one turn and returns its bot messages, never an empty list."""
         collector = CollectingOutputChannel()
-        try:
-            await on_new_message(
-                UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
-            )
-        except CancelledError:
-            logger.error("rest: a turn timed out")
-        except Exception:  # a broken turn must still get a reply
-            logger.exception("rest: a turn failed")
+        await replies.run_turn(
+            on_new_message, UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+        )
         return collector.messages or [{"recipient_id": sender, "text": replies.unavailable()}]

@@ -253,10 +253,7 @@ class SmsInput(InputChannel):
         if len(text) > replies.max_message_chars():
             return [to_gsm7(replies.too_long(replies.max_message_chars()))]
         output = SmsOutput()
-        try:
-            await on_new_message(UserMessage(text, output, conversation, input_channel=self.name()))
-        except Exception:  # a broken turn must still get a reply
-            logger.exception("sms: a turn for %s failed", conversation)
+        await replies.run_turn(on_new_message, UserMessage(text, output, conversation, input_channel=self.name()))
         turn = output.turn()
         reply = compose(turn) if output.raw else Reply(to_gsm7(replies.unavailable()))
         if turn.flagged_for_callback:

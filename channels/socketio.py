@@ -14,7 +14,6 @@ so any Rasa-compatible widget works. On top of Rasa's channel:
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import uuid
@@ -28,8 +27,6 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels import replies
-
-logger = logging.getLogger(__name__)
 
 SESSION_ID = re.compile(r"^[0-9a-f]{16,64}$")
 LOCAL_ORIGINS = "http://localhost:8000,http://127.0.0.1:8000"
@@ -132,10 +129,7 @@ class ClinicSocketIOInput(InputChannel):
                 await reply(room, replies.too_long(limit))
                 return
             output = CountingOutput(sio, self.bot_message_evt)
-            try:
-                await on_new_message(UserMessage(text, output, sender, input_channel=self.name()))
-            except Exception:  # a broken turn must still get a reply
-                logger.exception("socketio: a turn failed")
+            await replies.run_turn(on_new_message, UserMessage(text, output, sender, input_channel=self.name()))
             if not output.sent:
                 await reply(room, replies.unavailable())
 
