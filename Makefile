@@ -11,10 +11,10 @@ WEBCHAT  := webchat/dist/.built
 # Every recipe starts from the project's settings (ports, SQLite path, telemetry off).
 SETTINGS := source bin/settings.sh &&
 
-.PHONY: help install browser train run chat test validate lint eval bench clean lock
+.PHONY: help install browser train run chat test validate lint eval bench clean lock staff-user corrections purge console-bench
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt scripts/find-python.sh
 	@python_bin=$$(scripts/find-python.sh) || exit 1; \
@@ -47,7 +47,7 @@ install: $(STAMP) $(SPACY) $(MINILM) $(WEBCHAT) ## Create .venv, install pinned 
 train: install ## Train the model (only if data, config or pipeline changed)
 	$(SETTINGS) $(PY) scripts/model.py train
 
-run: train ## Start the assistant (action server :5055, Rasa :5005, website demo :8000, SQLite in var/)
+run: train ## Start the assistant (action server :5055, Rasa :5005, website demo :8000, staff console :8001, SQLite in var/)
 	bin/serve
 
 chat: install ## Chat in the terminal with the running assistant (after make run)
@@ -58,7 +58,7 @@ validate: install ## Check the knowledge base and the Rasa data
 	$(SETTINGS) $(VENV)/bin/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories
 
 lint: install ## Ruff over the project's Python
-	$(VENV)/bin/ruff check --output-format concise actions channels nlg nlp nlu_eval scripts tests bench webchat
+	$(VENV)/bin/ruff check --output-format concise actions channels nlg nlp nlu_eval scripts tests bench webchat console
 
 browser: ## Install Debian's Chromium for the browser tests (needs root; apt)
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -74,6 +74,21 @@ eval: install ## Score candidate NLU pipelines side by side on the held-out file
 
 bench: train ## Print training, start-up, latency and memory figures
 	$(SETTINGS) $(PY) bench/bench.py
+
+# The staff console (console/, served on CONSOLE_PORT by `make run`). Its
+# commands migrate its own database first, so they work before the first run.
+staff-user: install ## Create a console account or reset its password: make staff-user USERNAME=<name> ROLE=<staff|admin> (password from STAFF_PASSWORD, else prompted)
+	@[ -n "$$USERNAME" ] || { echo "usage: make staff-user USERNAME=<name> ROLE=<staff|admin>" >&2; exit 1; }
+	$(SETTINGS) $(PY) console/manage.py create_staff_user --username "$$USERNAME" --role "$${ROLE:-staff}"
+
+corrections: install ## Write the review inbox's corrections to data/nlu/reviewed.yml (then make train)
+	$(SETTINGS) $(PY) console/manage.py export_corrections
+
+purge: install ## Delete conversations idle for more than RETENTION_DAYS (180) from the tracker store (audited)
+	$(SETTINGS) $(PY) console/manage.py purge_conversations
+
+console-bench: install ## Console latency on a generated store of 10,000 conversations / 200,000 events
+	$(SETTINGS) $(PY) bench/console_bench.py
 
 lock: ## Re-resolve requirements.in into requirements.txt in a fresh venv
 	rm -rf /tmp/lock-venv && $$(scripts/find-python.sh) -m venv /tmp/lock-venv

@@ -16,3 +16,9 @@ export WEBCHAT_PORT=${WEBCHAT_PORT:-8000}
 export RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:${RASA_PORT}}
 export WEBCHAT_ALLOWED_ORIGINS=${WEBCHAT_ALLOWED_ORIGINS:-http://localhost:${WEBCHAT_PORT},http://127.0.0.1:${WEBCHAT_PORT}}
 # RASA_AUTH_TOKEN: when set, Rasa's HTTP API is enabled behind this token.
+# Staff console (console/): its port, its own database, and how long
+# conversations are kept (make purge). CONSOLE_SECRET_KEY is generated into
+# VAR_DIR when unset; set it (and CONSOLE_ALLOWED_HOSTS) in production.
+export CONSOLE_PORT=${CONSOLE_PORT:-8001}
+export CONSOLE_DATABASE_URL=${CONSOLE_DATABASE_URL:-sqlite:///$VAR_DIR/console.db}
+export RETENTION_DAYS=${RETENTION_DAYS:-180}

@@ -1,0 +1,1 @@
+"""The staff console's Django project: settings, URLs, WSGI application."""

@@ -1,0 +1,29 @@
+#!/usr/bin/env python
+"""Django's command line for the staff console: `python console/manage.py <command>`.
+
+The console's own commands: create_staff_user, index_conversations,
+export_corrections, purge_conversations (see review/management/commands/).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+CONSOLE_DIR = Path(__file__).resolve().parent
+sys.path[:0] = [str(CONSOLE_DIR), str(CONSOLE_DIR.parent)]
+
+from clinic_console.lean import keep_tensorflow_out  # noqa: E402
+
+
+def main() -> None:
+    keep_tensorflow_out()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic_console.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""The conversation list's filters: flag, channel, date range, intent, free text."""
+
+from __future__ import annotations
+
+from typing import Dict
+
+from django import forms
+from django.db.models import Q, QuerySet
+
+from review.domain import intents
+from review.models import ConversationSummary, MessageSummary
+
+FLAGS = [
+    ("", "Any"),
+    ("urgent", "Urgent"),
+    ("callback", "Call-back requested"),
+    ("fallback", "Misunderstood (fallback or low confidence)"),
+    ("opted_out", "Opted out (SMS)"),
+]
+FLAG_FIELDS = {"urgent": "urgent", "callback": "callback", "fallback": "low_confidence", "opted_out": "opted_out"}
+CHANNELS = [("", "Any"), ("web", "Web"), ("sms", "SMS"), ("rest", "REST")]
+
+
+class ConversationFilter(forms.Form):
+    flag = forms.ChoiceField(choices=FLAGS, required=False, label="Flag")
+    channel = forms.ChoiceField(choices=CHANNELS, required=False, label="Channel")
+    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    intent = forms.ChoiceField(required=False, label="Intent")
+    q = forms.CharField(required=False, max_length=200, label="Search",
+                        widget=forms.TextInput(attrs={"type": "search"}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["intent"].choices = [("", "Any")] + [(name, name) for name in intents()]
+
+    def active(self) -> Dict[str, str]:
+        """The filters in use, for links and hidden fields (page excluded)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {name: str(value) for name, value in self.cleaned_data.items() if value}
+
+
+def conversations(form: ConversationFilter) -> QuerySet:
+    """Indexed conversations with at least one patient message, filtered, newest first."""
+    qs = ConversationSummary.objects.filter(patient_messages__gt=0)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    if data.get("flag"):
+        qs = qs.filter(**{FLAG_FIELDS[data["flag"]]: True})
+    if data.get("channel"):
+        qs = qs.filter(channel=data["channel"])
+    if data.get("start"):
+        qs = qs.filter(started_day__gte=data["start"])
+    if data.get("end"):
+        qs = qs.filter(started_day__lte=data["end"])
+    if data.get("intent"):
+        qs = qs.filter(sender_id__in=MessageSummary.objects.filter(intent=data["intent"]).values("sender_id"))
+    text = " ".join((data.get("q") or "").split()).lower()
+    if text:
+        # search_text is lower-cased at indexing, so `contains` is a plain LIKE everywhere
+        qs = qs.filter(Q(search_text__contains=text) | Q(sender_id=data["q"].strip()))
+    return qs.order_by("-started_at", "-id")

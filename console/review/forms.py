@@ -1,0 +1,78 @@
+"""The console's forms (other than the list filters, in filters.py)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from review.domain import correctable_intents
+from review.models import User
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label="Username", max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(label="Password", strip=False, max_length=1024,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class FollowUpForm(forms.Form):
+    note = forms.CharField(label="Note", max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text="What was done (for example: called back, advised to come in).")
+
+
+class CorrectionForm(forms.Form):
+    intent = forms.ChoiceField(label="Intent", required=False)
+    dismiss = forms.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["intent"].choices = [("", "Choose the right intent")] + [
+            (name, name) for name in correctable_intents()
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("dismiss") and not data.get("intent"):
+            raise forms.ValidationError("Choose an intent, or dismiss the message.")
+        return data
+
+
+class DeleteForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="The patient asked for this conversation to be deleted. Delete it permanently.",
+    )
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(choices=[("csv", "CSV"), ("jsonl", "JSONL")], label="Format")
+    scope = forms.ChoiceField(
+        choices=[("selected", "Selected conversations"), ("filter", "All conversations matching the filter")],
+        label="Export",
+    )
+    include_personal_data = forms.BooleanField(
+        required=False, label="Include personal data (unredacted)",
+    )
+
+
+class NewUserForm(forms.Form):
+    username = forms.CharField(label="Username", max_length=150)
+    role = forms.ChoiceField(choices=User.Role.choices, label="Role")
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
+    password_again = forms.CharField(label="Password again", strip=False, widget=forms.PasswordInput)
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        User.username_validator(username)
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("That username is taken.")
+        return username
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") != data.get("password_again"):
+            raise forms.ValidationError("The passwords differ.")
+        if data.get("password") and data.get("username"):
+            password_validation.validate_password(data["password"], User(username=data["username"]))
+        return data

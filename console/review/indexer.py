@@ -1,0 +1,255 @@
+"""The summary index: Rasa's events folded into one row per conversation and
+one per patient message, in the console's own database.
+
+Why: the list, the follow-up queue, the review inbox and the insights filter
+and count conversations; doing that from the events table (200,000 rows of
+JSON for 10,000 conversations) on every request takes seconds. The index is
+updated incrementally from the events whose id is above the last one indexed,
+at the start of each list/queue/inbox/insights request and by
+`manage.py index_conversations`; when nothing is new that costs one indexed
+MAX(id) query.
+
+Correctness notes:
+- Two updaters (two threads, or the server and the command) must not fold the
+  same events twice: each batch first moves IndexState.last_event_id from the
+  value it read to the new one in the same transaction, and gives up the batch
+  if another updater moved it first.
+- Deleting conversations removes their summary rows (review/retention.py) and
+  lowers last_event_id to the highest id left, because SQLite reuses the ids
+  of deleted last rows.
+- On PostgreSQL, ids come from a sequence and a transaction can commit after
+  a later id is visible; a gap followed by a very recent event is therefore
+  left for the next update instead of being skipped for good.
+- A different tracker store URL or time zone (days are counted in the
+  console's TIME_ZONE) rebuilds the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Dict, List, Optional
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone as dj_timezone
+
+from review import sms_records
+from review.models import ConversationSummary, IndexState, MessageSummary
+from review.redaction import redact
+from review.tracker_store import EventRow, TrackerStore, chunks, default_store
+
+logger = logging.getLogger(__name__)
+
+BATCH = 5000
+GAP_GRACE_SECONDS = 10.0
+SEARCH_TEXT_LIMIT = 4000
+PREVIEW_CHARS = 140
+CHANNELS = {"socketio": "web", "sms": "sms", "rest": "rest"}
+FALLBACK_INTENT = "nlu_fallback"
+SUMMARY_FIELDS = [
+    "channel", "started_at", "started_day", "last_event_at", "last_event_id",
+    "patient_messages", "assistant_messages", "urgent", "callback", "low_confidence",
+    "first_flagged_at", "last_flagged_at", "preview", "search_text",
+]
+_LOCK = threading.Lock()
+
+
+@dataclass
+class Progress:
+    """What one update did."""
+
+    events: int = 0
+    conversations: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+
+def source_fingerprint(url: str) -> str:
+    return hashlib.sha256(f"{url}|{settings.TIME_ZONE}".encode()).hexdigest()[:32]
+
+
+def is_low_confidence(intent: str, confidence: float) -> bool:
+    """The console's definition of a misunderstanding: Rasa's fallback, or a
+    top intent below LOW_CONFIDENCE (0.5)."""
+    return intent == FALLBACK_INTENT or confidence < settings.LOW_CONFIDENCE
+
+
+def has_words(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
+
+
+def refresh(store: Optional[TrackerStore] = None, rebuild: bool = False) -> Progress:
+    """Brings the index up to date with the tracker store."""
+    store = store or default_store()
+    started = time.perf_counter()
+    progress = Progress()
+    with _LOCK:
+        state = _state(store, rebuild, progress)
+        top = store.max_event_id()
+        if top < state.last_event_id:  # the store was emptied or replaced
+            state = _reset(state, state.source, progress)
+        while state.last_event_id < top:
+            rows = _settled(store.events_after(state.last_event_id, BATCH), state.last_event_id, store.dialect)
+            if not rows:
+                break
+            if not _apply(state, rows, progress):
+                state.refresh_from_db()  # another updater indexed these; carry on from there
+        _sync_opt_outs()
+    progress.seconds = time.perf_counter() - started
+    if progress.events:
+        logger.info("index: %d events, %d new conversations in %.2f s",
+                    progress.events, progress.conversations, progress.seconds)
+    return progress
+
+
+def lower_watermark(top: int) -> None:
+    """After a deletion: new events may reuse ids above `top` (SQLite)."""
+    IndexState.objects.filter(last_event_id__gt=top).update(last_event_id=top)
+
+
+def lock() -> threading.Lock:
+    """Held by deletions too, so an update in this process does not re-add rows."""
+    return _LOCK
+
+
+# ---- internals ---------------------------------------------------------------------------------
+
+def _state(store: TrackerStore, rebuild: bool, progress: Progress) -> IndexState:
+    source = source_fingerprint(store.url)
+    state = IndexState.objects.order_by("pk").first()
+    if state is None:
+        state = IndexState.objects.create(source=source, last_event_id=0)
+        progress.rebuilt = True
+    if rebuild or state.source != source:
+        state = _reset(state, source, progress)
+    return state
+
+
+def _reset(state: IndexState, source: str, progress: Progress) -> IndexState:
+    with transaction.atomic():
+        ConversationSummary.objects.all().delete()
+        MessageSummary.objects.all().delete()
+        state.source, state.last_event_id, state.updated_at = source, 0, dj_timezone.now()
+        state.save()
+    progress.rebuilt = True
+    return state
+
+
+def _settled(rows: List[EventRow], after: int, dialect: str) -> List[EventRow]:
+    """The rows up to the first id gap that may still be filling (not SQLite)."""
+    if dialect == "sqlite":
+        return rows  # one writer at a time: ids are committed in order
+    recent = time.time() - GAP_GRACE_SECONDS
+    expected = after + 1
+    for position, row in enumerate(rows):
+        if row.id != expected and row.timestamp > recent:
+            return rows[:position]
+        expected = row.id + 1
+    return rows
+
+
+def _apply(state: IndexState, rows: List[EventRow], progress: Progress) -> bool:
+    first, last = state.last_event_id, rows[-1].id
+    created: Dict[str, ConversationSummary] = {}
+    messages: List[MessageSummary] = []
+    with transaction.atomic():
+        claimed = IndexState.objects.filter(pk=state.pk, last_event_id=first).update(
+            last_event_id=last, updated_at=dj_timezone.now()
+        )
+        if not claimed:
+            return False
+        senders = list({row.sender_id for row in rows})
+        existing: Dict[str, ConversationSummary] = {}
+        for part in chunks(senders):
+            existing.update({s.sender_id: s for s in ConversationSummary.objects.filter(sender_id__in=part)})
+        for row in rows:
+            summary = existing.get(row.sender_id) or created.get(row.sender_id)
+            if summary is None:
+                summary = created[row.sender_id] = _new_summary(row)
+            _fold(summary, row, messages)
+        ConversationSummary.objects.bulk_create(created.values(), batch_size=500)
+        ConversationSummary.objects.bulk_update(existing.values(), SUMMARY_FIELDS, batch_size=500)
+        MessageSummary.objects.bulk_create(messages, batch_size=1000, ignore_conflicts=True)
+    state.last_event_id = last
+    progress.events += len(rows)
+    progress.conversations += len(created)
+    return True
+
+
+def _moment(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc)
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def _new_summary(row: EventRow) -> ConversationSummary:
+    moment = _moment(row.timestamp)
+    return ConversationSummary(
+        sender_id=row.sender_id, started_at=moment, started_day=_day(moment),
+        last_event_at=moment, last_event_id=row.id,
+    )
+
+
+def _fold(summary: ConversationSummary, row: EventRow, messages: List[MessageSummary]) -> None:
+    """Adds one event to its conversation's summary."""
+    moment = _moment(row.timestamp)
+    if moment < summary.started_at:
+        summary.started_at, summary.started_day = moment, _day(moment)
+    summary.last_event_at = max(summary.last_event_at, moment)
+    summary.last_event_id = row.id
+    if row.type_name == "user":
+        _fold_patient_message(summary, row, moment, messages)
+    elif row.type_name == "bot":
+        summary.assistant_messages += 1
+    elif row.type_name == "slot" and row.data and row.data.get("value") is True:
+        if row.action_name == "urgent_flagged":
+            summary.urgent = True
+        elif row.action_name == "callback_requested":
+            summary.callback = True
+        summary.first_flagged_at = summary.first_flagged_at or moment
+        summary.last_flagged_at = max(summary.last_flagged_at or moment, moment)
+
+
+def _fold_patient_message(
+    summary: ConversationSummary, row: EventRow, moment: datetime, messages: List[MessageSummary]
+) -> None:
+    data = row.data or {}
+    text = data.get("text") or ""
+    intent = (data.get("parse_data") or {}).get("intent") or {}
+    name = intent.get("name") or ""
+    confidence = float(intent.get("confidence") or 0.0)
+    summary.patient_messages += 1
+    channel = data.get("input_channel")
+    if not summary.channel and channel:
+        summary.channel = CHANNELS.get(channel, "other")
+    low = is_low_confidence(name, confidence)
+    summary.low_confidence = summary.low_confidence or low
+    typed = bool(text) and not text.startswith("/")  # "/ask_pain" is a button press
+    if typed:
+        if not summary.preview:
+            summary.preview = redact(text)[:PREVIEW_CHARS]
+        if len(summary.search_text) < SEARCH_TEXT_LIMIT:
+            joined = f"{summary.search_text}\n{text.lower()}" if summary.search_text else text.lower()
+            summary.search_text = joined[:SEARCH_TEXT_LIMIT]
+    messages.append(MessageSummary(
+        event_id=row.id, sender_id=row.sender_id, at=moment, day=_day(moment),
+        intent=name[:100], confidence=confidence, low_confidence=low,
+        needs_review=low and typed and has_words(text),
+    ))
+
+
+def _sync_opt_outs() -> None:
+    """Opt-outs change without any Rasa event (STOP never reaches Rasa)."""
+    opted = sms_records.opted_out_ids()
+    current = set(ConversationSummary.objects.filter(opted_out=True).values_list("sender_id", flat=True))
+    for ids, value in ((opted - current, True), (current - opted, False)):
+        for part in chunks(sorted(ids)):
+            ConversationSummary.objects.filter(sender_id__in=part).update(opted_out=value)

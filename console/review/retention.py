@@ -1,0 +1,85 @@
+"""Deleting conversations: the retention purge and a patient's deletion request.
+
+Rasa 3.6 has no deletion, so the console deletes from its events table
+directly (the only writes it ever makes there), plus the SMS channel's rows
+for the conversation (inbound ids, opt-out, pending reply, encrypted
+call-back number), plus the console's own rows about it (summary index,
+follow-ups). Reviewed examples are redacted training data: the purge keeps
+them but unlinks them from the conversation; a patient's deletion request
+removes them too (the next `make corrections` drops them from the file).
+Both are written to the audit log.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import List, Optional, Sequence
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from review import audit, indexer, sms_records
+from review.models import ConversationSummary, Correction, FollowUp, MessageSummary
+from review.tracker_store import chunks, default_store
+
+
+@dataclass
+class Deleted:
+    conversations: int
+    events: int
+    sms_rows: int
+
+
+def _delete(sender_ids: Sequence[str], keep_corrections: bool) -> Deleted:
+    store = default_store()
+    with indexer.lock():
+        events, top = store.delete_conversations(sender_ids)
+        sms_rows = sms_records.delete_conversations(sender_ids)
+        with transaction.atomic():
+            for part in chunks(list(sender_ids)):
+                ConversationSummary.objects.filter(sender_id__in=part).delete()
+                MessageSummary.objects.filter(sender_id__in=part).delete()
+                FollowUp.objects.filter(sender_id__in=part).delete()
+                corrections = Correction.objects.filter(sender_id__in=part)
+                if keep_corrections:
+                    corrections.update(sender_id="", event_id=None)
+                else:
+                    corrections.delete()
+            indexer.lower_watermark(top)
+    return Deleted(len(sender_ids), events, sms_rows)
+
+
+def delete_conversation(sender_id: str, request: HttpRequest) -> Deleted:
+    """Deletes one conversation at a patient's request (an admin's action)."""
+    deleted = _delete([sender_id], keep_corrections=False)
+    audit.record(
+        "delete_conversation", request, conversation=sender_id,
+        events=deleted.events, sms_rows=deleted.sms_rows,
+    )
+    return deleted
+
+
+@dataclass
+class Purge:
+    cutoff: datetime
+    conversations: List[str]
+    deleted: Optional[Deleted]
+
+
+def purge(days: int, actor: str, dry_run: bool = False, now: Optional[float] = None) -> Purge:
+    """Deletes every conversation whose last event is older than `days` days."""
+    if days < 1:
+        raise ValueError("the retention period must be at least one day")
+    cutoff = (now if now is not None else time.time()) - days * 86400
+    senders = default_store().idle_since(cutoff)
+    moment = datetime.fromtimestamp(cutoff, tz=timezone.utc)
+    if dry_run:
+        return Purge(moment, senders, None)
+    deleted = _delete(senders, keep_corrections=True) if senders else Deleted(0, 0, 0)
+    audit.record(
+        "purge", actor=actor, retention_days=days, cutoff=moment.isoformat(timespec="seconds"),
+        conversations=deleted.conversations, events=deleted.events, sms_rows=deleted.sms_rows,
+    )
+    return Purge(moment, senders, deleted)

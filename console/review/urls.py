@@ -1,0 +1,31 @@
+"""Every URL of the console. All need a session except login and healthz
+(review.middleware.LoginRequired); the admin-only ones say so in their views."""
+
+from __future__ import annotations
+
+from django.urls import path
+from django.views.generic.base import RedirectView
+
+from review.views import admin, api, auth, conversations, followups, inbox, insights
+
+urlpatterns = [
+    path("healthz", auth.healthz, name="healthz"),
+    path("login", auth.login_view, name="login"),
+    path("logout", auth.logout_view, name="logout"),
+    path("", RedirectView.as_view(pattern_name="conversations"), name="home"),
+    path("conversations/", conversations.conversation_list, name="conversations"),
+    path("conversations/<int:pk>/", conversations.transcript, name="transcript"),
+    path("conversations/<int:pk>/reveal", conversations.reveal, name="reveal"),
+    path("conversations/<int:pk>/delete", conversations.delete, name="delete"),
+    path("export", conversations.export, name="export"),
+    path("followups/", followups.queue, name="followups"),
+    path("followups/<int:pk>/done", followups.mark_done, name="followup_done"),
+    path("review/", inbox.inbox, name="inbox"),
+    path("review/<int:event_id>", inbox.correct, name="correct"),
+    path("insights/", insights.insights, name="insights"),
+    path("users/", admin.users, name="users"),
+    path("users/<int:pk>/active", admin.set_active, name="user_active"),
+    path("audit/", admin.audit_log, name="audit"),
+    path("api/conversations", api.conversation_list, name="api_conversations"),
+    path("api/conversations/<int:pk>", api.conversation_detail, name="api_conversation"),
+]

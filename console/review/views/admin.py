@@ -1,0 +1,73 @@
+"""Admin pages: staff accounts and the audit log."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from review import audit
+from review.forms import NewUserForm
+from review.models import AuditEntry, User
+from review.views.access import admin_required, paginate, query_without_page
+
+ACTIONS = [
+    "login", "login_failed", "login_locked", "lockout", "logout", "view_transcript", "reveal",
+    "reveal_callback_number", "export", "correction", "follow_up_done", "delete_conversation",
+    "purge", "user_created", "user_updated", "user_activated", "user_deactivated",
+]
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def users(request: HttpRequest) -> HttpResponse:
+    form = NewUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.create_user(
+            username=form.cleaned_data["username"], password=form.cleaned_data["password"],
+            role=form.cleaned_data["role"],
+        )
+        audit.record("user_created", request, username=user.username, role=user.role)
+        messages.success(request, f"Created {user.username} ({user.role}).")
+        return redirect("users")
+    return render(request, "review/users.html", {
+        "form": form, "users": User.objects.order_by("username"),
+    }, status=400 if form.errors else 200)
+
+
+@require_POST
+@admin_required
+def set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk)
+    if user == request.user:
+        messages.error(request, "You cannot deactivate your own account.")
+        return redirect("users")
+    user.is_active = request.POST.get("active") == "1"
+    user.save(update_fields=["is_active"])
+    audit.record("user_activated" if user.is_active else "user_deactivated", request, username=user.username)
+    messages.success(request, f"{user.username} is now {'active' if user.is_active else 'deactivated'}.")
+    return redirect("users")
+
+
+class AuditFilter(forms.Form):
+    action = forms.ChoiceField(choices=[("", "Any")] + [(a, a) for a in ACTIONS], required=False, label="Action")
+    conversation = forms.CharField(required=False, max_length=255, label="Conversation")
+
+
+@require_GET
+@admin_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilter(request.GET or None)
+    entries = AuditEntry.objects.all()
+    params = {}
+    if form.is_valid():
+        params = {k: v for k, v in form.cleaned_data.items() if v}
+        if params.get("action"):
+            entries = entries.filter(action=params["action"])
+        if params.get("conversation"):
+            entries = entries.filter(conversation=params["conversation"].strip())
+    return render(request, "review/audit.html", {
+        "form": form, "page": paginate(request, entries), "query": query_without_page(params),
+    })

@@ -1,0 +1,50 @@
+"""A small JSON API over the same data (redacted), for scripts and checks.
+Without a session it answers 401 (review.middleware.LoginRequired)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from review import audit, exports, indexer
+from review.filters import ConversationFilter, conversations
+from review.models import ConversationSummary
+from review.redaction import redact
+from review.tracker_store import default_store
+from review.transcript import build, redacted
+from review.views.access import paginate
+from review.views.conversations import LIST_FIELDS
+
+
+@require_GET
+def conversation_list(request: HttpRequest) -> JsonResponse:
+    indexer.refresh()
+    form = ConversationFilter(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return JsonResponse({"error": "invalid filter", "fields": form.errors}, status=400)
+    page = paginate(request, conversations(form).only(*LIST_FIELDS))
+    return JsonResponse({
+        "count": page.paginator.count,
+        "page": page.number,
+        "pages": page.paginator.num_pages,
+        "results": [
+            {
+                "id": s.pk, "conversation": s.sender_id, "channel": s.channel,
+                "started_at": s.started_at.isoformat(timespec="seconds"),
+                "messages": s.messages, "flags": exports.flags_of(s), "preview": s.preview,
+            }
+            for s in page
+        ],
+    })
+
+
+@require_GET
+def conversation_detail(request: HttpRequest, pk: int) -> JsonResponse:
+    summary = get_object_or_404(ConversationSummary, pk=pk)
+    sessions = redacted(build(default_store().conversation(summary.sender_id)), redact)
+    audit.record("view_transcript", request, conversation=summary.sender_id, via="api")
+    return JsonResponse({
+        "id": summary.pk, "conversation": summary.sender_id, "channel": summary.channel,
+        "flags": exports.flags_of(summary), "sessions": exports.sessions_json(sessions),
+    })

@@ -1,0 +1,120 @@
+"""The conversation list, transcripts (redacted; reveal is an audited POST),
+deletion on a patient's request, and exports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from review import audit, exports, indexer, retention, sms_records
+from review.filters import ConversationFilter, conversations
+from review.forms import DeleteForm, ExportForm
+from review.models import ConversationSummary, FollowUp
+from review.redaction import redactor
+from review.tracker_store import default_store
+from review.transcript import build, redacted
+from review.views.access import admin_required, paginate, query_without_page
+
+LIST_FIELDS = [
+    "id", "sender_id", "channel", "started_at", "patient_messages", "assistant_messages",
+    "urgent", "callback", "low_confidence", "opted_out", "preview",
+]
+
+
+@require_GET
+def conversation_list(request: HttpRequest) -> HttpResponse:
+    indexer.refresh()
+    form = ConversationFilter(request.GET or None)
+    page = paginate(request, conversations(form).only(*LIST_FIELDS))
+    active = form.active()
+    return render(request, "review/conversations.html", {
+        "form": form,
+        "page": page,
+        "query": query_without_page(active),
+        "active": active,
+        "export_form": ExportForm(initial={"scope": "selected"}),
+    })
+
+
+def _transcript(request: HttpRequest, summary: ConversationSummary, reveal: bool) -> HttpResponse:
+    sessions = redacted(build(default_store().conversation(summary.sender_id)), redactor(reveal))
+    callback_number = None
+    if reveal:
+        audit.record("reveal", request, conversation=summary.sender_id)
+        callback_number = sms_records.callback_number(summary.sender_id)
+        if callback_number:
+            audit.record("reveal_callback_number", request, conversation=summary.sender_id)
+    else:
+        audit.record("view_transcript", request, conversation=summary.sender_id)
+    return render(request, "review/transcript.html", {
+        "summary": summary,
+        "sessions": sessions,
+        "revealed": reveal,
+        "callback_number": callback_number,
+        "follow_ups": FollowUp.objects.filter(sender_id=summary.sender_id).select_related("done_by")
+                                      .order_by("-done_at"),
+        "delete_form": DeleteForm(),
+    })
+
+
+@require_GET
+def transcript(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transcript(request, get_object_or_404(ConversationSummary, pk=pk), reveal=False)
+
+
+@require_POST
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Shows the transcript unredacted, once, for this response only (audited)."""
+    return _transcript(request, get_object_or_404(ConversationSummary, pk=pk), reveal=True)
+
+
+@require_POST
+@admin_required
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    summary = get_object_or_404(ConversationSummary, pk=pk)
+    form = DeleteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Tick the box to confirm the deletion.")
+        return redirect("transcript", pk=pk)
+    deleted = retention.delete_conversation(summary.sender_id, request)
+    messages.success(request, f"Deleted conversation {summary.sender_id} ({deleted.events} events).")
+    return redirect("conversations")
+
+
+@require_POST
+@admin_required
+def export(request: HttpRequest) -> HttpResponse:
+    form, filters = ExportForm(request.POST), ConversationFilter(request.POST)
+    if not form.is_valid() or not filters.is_valid():
+        messages.error(request, "The export options were not valid.")
+        return redirect("conversations")
+    if form.cleaned_data["scope"] == "selected":
+        ids = [int(i) for i in request.POST.getlist("conversation") if i.isdigit()]
+        chosen = ConversationSummary.objects.filter(pk__in=ids).order_by("-started_at", "-id")
+    else:
+        indexer.refresh()
+        chosen = conversations(filters)
+    chosen = list(chosen.defer("search_text"))
+    if not chosen:
+        messages.error(request, "Select at least one conversation to export.")
+        return redirect("conversations")
+    unredacted = form.cleaned_data["include_personal_data"]
+    kind = form.cleaned_data["format"]
+    active = filters.active()
+    audit.record(
+        "export", request, format=kind, conversations=len(chosen), redacted=not unredacted,
+        scope=form.cleaned_data["scope"],
+        filter={k: v for k, v in active.items() if k != "q"} or None,
+        text_search=bool(active.get("q")) or None,
+    )
+    lines = (exports.csv_lines if kind == "csv" else exports.jsonl_lines)(chosen, redactor(unredacted))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(
+        lines, content_type="text/csv; charset=utf-8" if kind == "csv" else "application/x-ndjson",
+    )
+    suffix = "" if not unredacted else "-unredacted"
+    response["Content-Disposition"] = f'attachment; filename="conversations-{stamp}{suffix}.{kind}"'
+    return response

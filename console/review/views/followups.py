@@ -1,0 +1,58 @@
+"""The follow-up queue: urgent and call-back conversations, oldest first,
+each marked done by the signed-in staff member with a note."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from review import audit, indexer
+from review.forms import FollowUpForm
+from review.models import ConversationSummary, FollowUp
+from review.views.access import paginate
+
+
+def open_follow_ups() -> QuerySet:
+    """Flagged conversations with no follow-up since their latest flag."""
+    covered = (
+        FollowUp.objects.filter(sender_id=OuterRef("sender_id"))
+        .order_by("-covers_until").values("covers_until")[:1]
+    )
+    return (
+        ConversationSummary.objects.filter(Q(urgent=True) | Q(callback=True))
+        .annotate(covered=Subquery(covered))
+        .filter(Q(covered__isnull=True) | Q(last_flagged_at__gt=F("covered")))
+        .defer("search_text")
+        .order_by("first_flagged_at", "id")
+    )
+
+
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    indexer.refresh()
+    return render(request, "review/followups.html", {
+        "page": paginate(request, open_follow_ups()),
+        "form": FollowUpForm(),
+        "done": FollowUp.objects.select_related("done_by").order_by("-done_at")[:20],
+    })
+
+
+@require_POST
+def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
+    summary = get_object_or_404(ConversationSummary, pk=pk)
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write a note saying what was done.")
+        return redirect("followups")
+    FollowUp.objects.create(
+        sender_id=summary.sender_id, done_by=request.user, note=form.cleaned_data["note"],
+        covers_until=summary.last_flagged_at or timezone.now(),
+    )
+    audit.record("follow_up_done", request, conversation=summary.sender_id,
+                 urgent=summary.urgent or None, callback=summary.callback or None)
+    messages.success(request, f"Marked {summary.sender_id} as done.")
+    return redirect("followups")

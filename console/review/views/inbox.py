@@ -1,0 +1,74 @@
+"""The review inbox: patient messages the assistant did not understand
+(Rasa's fallback or a top intent below 0.5), newest first. Staff pick the
+right intent (stored and audited; `make corrections` writes them out as
+training data) or dismiss a message that is no example of anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from review import audit, indexer
+from review.forms import CorrectionForm
+from review.models import ConversationSummary, Correction, MessageSummary
+from review.redaction import redact
+from review.tracker_store import default_store
+from review.training_export import clean_example
+from review.views.access import paginate
+
+
+@dataclass
+class Item:
+    message: MessageSummary
+    text: str
+    suggestions: List[str]
+    conversation_pk: int
+
+
+def unreviewed():
+    reviewed = Correction.objects.filter(event_id__isnull=False).values("event_id")
+    return MessageSummary.objects.filter(needs_review=True).exclude(event_id__in=reviewed).order_by("-at", "-event_id")
+
+
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    indexer.refresh()
+    page = paginate(request, unreviewed())
+    events = default_store().events_by_id([m.event_id for m in page])
+    pks = dict(ConversationSummary.objects.filter(sender_id__in={m.sender_id for m in page})
+               .values_list("sender_id", "id"))
+    items = []
+    for message in page:
+        event = events.get(message.event_id, {})
+        ranking = ((event.get("parse_data") or {}).get("intent_ranking")) or []
+        suggestions = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback")][:3]
+        items.append(Item(message, redact(event.get("text") or ""), suggestions, pks.get(message.sender_id, 0)))
+    return render(request, "review/inbox.html", {"page": page, "items": items, "form": CorrectionForm()})
+
+
+@require_POST
+def correct(request: HttpRequest, event_id: int) -> HttpResponse:
+    message = get_object_or_404(MessageSummary, event_id=event_id)
+    form = CorrectionForm(request.POST)
+    page = request.POST.get("page", "")
+    back = redirect(f"/review/?page={page}" if page.isdigit() else "/review/")
+    if not form.is_valid():
+        messages.error(request, "Choose an intent, or dismiss the message.")
+        return back
+    dismissed = form.cleaned_data["dismiss"]
+    intent = "" if dismissed else form.cleaned_data["intent"]
+    text = default_store().events_by_id([event_id]).get(event_id, {}).get("text") or ""
+    Correction.objects.update_or_create(event_id=event_id, defaults={
+        "sender_id": message.sender_id, "original_intent": message.intent,
+        "original_confidence": message.confidence, "intent": intent,
+        "example": "" if dismissed else clean_example(text), "reviewed_by": request.user,
+    })
+    audit.record("correction", request, conversation=message.sender_id, event_id=event_id,
+                 original_intent=message.intent, intent=intent or None, dismissed=dismissed or None)
+    messages.success(request, "Dismissed." if dismissed else f"Saved as {intent}.")
+    return back

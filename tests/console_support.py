@@ -1,0 +1,138 @@
+"""Starting the staff console (console/) for tests and its benchmark, and
+setting up its Django once inside the test process for unit tests.
+
+The console runs as `make run` starts it (`python console/serve.py`), on a
+free port, with its own SQLite database in a temp dir and TRACKER_STORE_URL
+pointing at a real assistant's tracker store.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+import requests
+
+from tests.servers import ROOT, VENV_BIN, base_env, free_port, stop, wait_until_up
+
+CONSOLE_DIR = ROOT / "console"
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class Console:
+    """A running console: its URL, database, environment and process."""
+
+    url: str
+    database: Path
+    env: Dict[str, str]
+    proc: subprocess.Popen
+    log: Path
+
+    def manage(self, *args: str, **env: str) -> subprocess.CompletedProcess:
+        """Runs `console/manage.py <args>` against this console's database."""
+        return manage(self.env, *args, **env)
+
+    def stop(self) -> None:
+        stop(self.proc)
+
+
+def manage(env: Dict[str, str], *args: str, **extra: str) -> subprocess.CompletedProcess:
+    run = subprocess.run(
+        [str(VENV_BIN / "python"), "console/manage.py", *args],
+        cwd=ROOT, env={**env, **extra}, capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run
+
+
+def console_env(workdir: Path, tracker_db: Path, **overrides: str) -> Dict[str, str]:
+    port = free_port()
+    return base_env(**{
+        "VAR_DIR": str(workdir),
+        "TRACKER_STORE_URL": f"sqlite:///{tracker_db}",
+        "CONSOLE_DATABASE_URL": f"sqlite:///{workdir / 'console.db'}",
+        "CONSOLE_PORT": str(port),
+        "CONSOLE_SECRET_KEY": "test-secret-key-" + os.urandom(8).hex(),
+        "CONSOLE_TIME_ZONE": "UTC",
+        **overrides,
+    })
+
+
+def start_console(
+    workdir: Path, tracker_db: Path, users: Dict[str, str], **overrides: str
+) -> Console:
+    """Creates the users (name -> role, all with PASSWORD), then serves the console."""
+    env = console_env(workdir, tracker_db, **overrides)
+    for name, role in users.items():
+        manage(env, "create_staff_user", "--username", name, "--role", role, STAFF_PASSWORD=PASSWORD)
+    log = workdir / "console.log"
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "python"), "console/serve.py"],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{env['CONSOLE_PORT']}"
+    wait_until_up(f"{url}/healthz", proc, log, timeout=120)
+    return Console(url, workdir / "console.db", env, proc, log)
+
+
+def csrf_token(session: requests.Session, url: str) -> str:
+    """The CSRF token of a form on the page at `url` (the login page, or any page)."""
+    page = session.get(url, timeout=30)
+    match = CSRF_FIELD.search(page.text)
+    assert match, f"no CSRF token on {url} ({page.status_code})"
+    return match.group(1)
+
+
+def sign_in(
+    url: str, username: str, password: str = PASSWORD, headers: Optional[Dict[str, str]] = None
+) -> Tuple[requests.Session, requests.Response]:
+    """A requests session that went through the login form; and the form's response."""
+    session = requests.Session()
+    session.headers.update(headers or {})
+    token = csrf_token(session, f"{url}/login")
+    response = session.post(
+        f"{url}/login", data={"csrfmiddlewaretoken": token, "username": username, "password": password},
+        allow_redirects=False, timeout=30,
+    )
+    return session, response
+
+
+_DJANGO_READY = False
+
+
+def django_in_process(workdir: Path) -> None:
+    """Sets up the console's Django in this (pytest) process, once, with its own
+    SQLite database in `workdir`, and migrates it. The environment is changed
+    only while the settings load, so other tests' servers do not inherit it."""
+    global _DJANGO_READY
+    if _DJANGO_READY:
+        return
+    for path in (str(CONSOLE_DIR), str(ROOT)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    saved = dict(os.environ)
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "clinic_console.settings",
+        "CONSOLE_SECRET_KEY": "unit-test-key",
+        "CONSOLE_DATABASE_URL": f"sqlite:///{workdir / 'console.db'}",
+        "VAR_DIR": str(workdir),
+        "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
+        "CONSOLE_TIME_ZONE": "UTC",
+    })
+    try:
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", interactive=False, verbosity=0)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    _DJANGO_READY = True

@@ -1,0 +1,289 @@
+"""The console's summary index (incremental), retention and training export,
+on a tracker store written with Rasa's event shapes (tests/tracker_events.py).
+
+The console's Django runs inside this process with its own SQLite database
+(tests/console_support.py); each test gets a fresh tracker store file.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+import yaml
+from cryptography.fernet import Fernet
+
+from tests.console_support import django_in_process
+from tests.tracker_events import TrackerWriter, session_start, turn
+
+NOW = time.time()
+DAY = 86400.0
+
+
+@pytest.fixture(scope="module")
+def console_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("console-unit")
+    django_in_process(workdir)
+    return workdir
+
+
+@pytest.fixture
+def tracker(console_db: Path, tmp_path: Path) -> Iterator[TrackerWriter]:
+    """A fresh tracker store, and the console pointed at it with an empty index."""
+    from django.conf import settings
+
+    from review.models import (
+        AuditEntry,
+        ConversationSummary,
+        Correction,
+        IndexState,
+        MessageSummary,
+    )
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    saved = settings.TRACKER_STORE_URL, settings.SMS_STORE_URL
+    settings.TRACKER_STORE_URL = settings.SMS_STORE_URL = url
+    for model in (ConversationSummary, MessageSummary, IndexState, Correction, AuditEntry):
+        model.objects.all().delete()
+    yield TrackerWriter(url)
+    settings.TRACKER_STORE_URL, settings.SMS_STORE_URL = saved
+
+
+class CountingStore:
+    """The real tracker-store reader, recording which ids each read started after."""
+
+    def __init__(self, url: str) -> None:
+        from review.tracker_store import TrackerStore
+
+        self.inner = TrackerStore(url)
+        self.reads: List[int] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def events_after(self, after_id: int, limit: int):
+        self.reads.append(after_id)
+        return self.inner.events_after(after_id, limit)
+
+
+def summary(sender: str):
+    from review.models import ConversationSummary
+
+    return ConversationSummary.objects.get(sender_id=sender)
+
+
+def urgent_conversation(start: float) -> list:
+    return session_start(start, "socketio") + turn(
+        start + 1, "my name is Sarah Jones and my cheek is oozing pus", "urgent_symptom", 0.99,
+        channel="socketio", action="utter_urgent_symptom", utter_action="utter_urgent_symptom",
+        slots={"urgent_flagged": True},
+    )
+
+
+def test_first_index_folds_each_conversation(tracker: TrackerWriter) -> None:
+    from review import indexer
+    from review.models import MessageSummary
+
+    tracker.add("web-1", urgent_conversation(NOW - 100))
+    tracker.add("sms-abc", session_start(NOW - 50, "sms") + turn(
+        NOW - 49, "call me back on 07700 900123", "request_human", 0.97, channel="sms",
+        action="utter_request_human", utter_action="utter_request_human", slots={"callback_requested": True},
+    ) + turn(NOW - 40, "banana", "nlu_fallback", 0.3, channel="sms", action="action_fallback",
+             ranking=["ask_pain", "ask_sessions"]))
+    tracker.add("rest-1", session_start(NOW - 10) + turn(NOW - 9, "/ask_pain", "ask_pain", 1.0, kb_entry="pain")
+                + turn(NOW - 8, "hmm how long", "ask_downtime", 0.42, kb_entry="downtime"))
+
+    progress = indexer.refresh()
+    # sessions open with 4 events; a turn has 5, plus one per slot set
+    assert progress.rebuilt and progress.conversations == 3 and progress.events == (4 + 6) + (4 + 6 + 5) + (4 + 5 + 5)
+
+    web = summary("web-1")
+    assert (web.channel, web.patient_messages, web.assistant_messages) == ("web", 1, 2)
+    assert web.urgent and not web.callback and not web.low_confidence
+    assert web.preview == "my name is [name] and my cheek is oozing pus"  # redacted in the index
+    assert "sarah jones" in web.search_text  # searchable as typed
+    sms = summary("sms-abc")
+    assert (sms.channel, sms.callback, sms.low_confidence, sms.urgent) == ("sms", True, True, False)
+    assert sms.preview == "call me back on [phone]"
+    rest = summary("rest-1")
+    assert rest.channel == "rest" and rest.low_confidence  # 0.42 < 0.5
+    assert rest.preview == "hmm how long"  # the button press "/ask_pain" is not a question typed
+    review = set(MessageSummary.objects.filter(needs_review=True).values_list("sender_id", "intent"))
+    assert review == {("sms-abc", "nlu_fallback"), ("rest-1", "ask_downtime")}
+
+
+def test_updates_read_only_new_events_and_cost_nothing_when_there_are_none(tracker: TrackerWriter) -> None:
+    from review import indexer
+
+    tracker.add("rest-1", session_start(NOW - 30) + turn(NOW - 29, "does it hurt", "ask_pain", 0.99))
+    store = CountingStore(tracker.url)
+    indexer.refresh(store)
+    last = tracker.ids("rest-1")[-1]
+    assert store.reads == [0]
+
+    store.reads.clear()
+    assert indexer.refresh(store).events == 0
+    assert store.reads == []  # only MAX(id) was asked
+
+    tracker.add("rest-1", turn(NOW - 5, "how many sessions", "ask_sessions", 0.98))
+    tracker.add("rest-2", session_start(NOW - 4) + turn(NOW - 3, "hi", "greet", 0.99))
+    progress = indexer.refresh(store)
+    assert store.reads == [last]  # started after the last indexed id
+    assert progress.events == 5 + 4 + 5 and progress.conversations == 1
+    assert summary("rest-1").patient_messages == 2  # added to, not recounted
+    assert summary("rest-1").assistant_messages == 3
+
+
+def test_a_batch_another_updater_indexed_is_not_folded_twice(tracker: TrackerWriter) -> None:
+    from review import indexer
+    from review.models import IndexState
+
+    tracker.add("rest-1", session_start(NOW - 30) + turn(NOW - 29, "does it hurt", "ask_pain", 0.99))
+    indexer.refresh()
+    tracker.add("rest-1", turn(NOW - 5, "how many sessions", "ask_sessions", 0.98))
+    state = IndexState.objects.get()
+    stale = IndexState.objects.get()
+    rows = indexer.default_store().events_after(state.last_event_id, 100)
+    assert indexer._apply(state, rows, indexer.Progress())  # the first updater
+    assert not indexer._apply(stale, rows, indexer.Progress())  # the second one read the old mark
+    assert summary("rest-1").patient_messages == 2
+
+
+def test_deleted_last_rows_reused_ids_are_still_indexed(tracker: TrackerWriter) -> None:
+    """SQLite gives new rows the ids of deleted last rows (no AUTOINCREMENT)."""
+    from review import indexer, retention
+    from review.models import ConversationSummary
+
+    tracker.add("keep", session_start(NOW - 30) + turn(NOW - 29, "does it hurt", "ask_pain", 0.99))
+    tracker.add("gone", session_start(NOW - 20) + turn(NOW - 19, "my name is Sarah", "greet", 0.9))
+    indexer.refresh()
+    gone_ids = tracker.ids("gone")
+    retention._delete(["gone"], keep_corrections=False)
+    assert not ConversationSummary.objects.filter(sender_id="gone").exists()
+    tracker.add("new", session_start(NOW - 2) + turn(NOW - 1, "how many sessions", "ask_sessions", 0.98))
+    assert tracker.ids("new")[0] == gone_ids[0]  # the reuse this test is about
+    indexer.refresh()
+    assert summary("new").patient_messages == 1
+
+
+def test_another_tracker_store_rebuilds_the_index(tracker: TrackerWriter, tmp_path: Path) -> None:
+    from django.conf import settings
+
+    from review import indexer
+    from review.models import ConversationSummary
+
+    tracker.add("first-store", session_start(NOW - 30) + turn(NOW - 29, "does it hurt", "ask_pain", 0.99))
+    indexer.refresh()
+    other = TrackerWriter(f"sqlite:///{tmp_path / 'other.db'}")
+    other.add("second-store", session_start(NOW - 3) + turn(NOW - 2, "hi", "greet", 0.99))
+    settings.TRACKER_STORE_URL = other.url
+    assert indexer.refresh().rebuilt
+    assert list(ConversationSummary.objects.values_list("sender_id", flat=True)) == ["second-store"]
+
+
+def test_sms_opt_outs_follow_the_channel_table(tracker: TrackerWriter) -> None:
+    from channels.sms_store import SmsStore
+    from review import indexer
+
+    tracker.add("sms-one", session_start(NOW - 3, "sms") + turn(NOW - 2, "hi", "greet", 0.99, channel="sms"))
+    sms = SmsStore(tracker.url, Fernet.generate_key())
+    sms.opt_out("sms-one")
+    indexer.refresh()
+    assert summary("sms-one").opted_out
+    sms.opt_in("sms-one")
+    indexer.refresh()
+    assert not summary("sms-one").opted_out
+
+
+def test_purge_deletes_idle_conversations_everywhere_and_is_audited(tracker: TrackerWriter) -> None:
+    from channels.sms_store import SmsStore
+    from review import indexer, retention
+    from review.models import AuditEntry, ConversationSummary, Correction, MessageSummary
+    from review.tracker_store import default_store
+
+    tracker.add("sms-old", session_start(NOW - 200 * DAY, "sms") + turn(
+        NOW - 200 * DAY + 1, "banana", "nlu_fallback", 0.3, channel="sms"))
+    tracker.add("recent", session_start(NOW - 170 * DAY) + turn(NOW - DAY, "does it hurt", "ask_pain", 0.99))
+    sms = SmsStore(tracker.url, Fernet.generate_key())
+    sms.keep_number_for_callback("sms-old", "+15550100142", "call-back")
+    sms.opt_out("sms-old")
+    indexer.refresh()
+    from review.models import User
+
+    reviewer = User.objects.create(username="reviewer-purge")
+    event_id = MessageSummary.objects.get(sender_id="sms-old").event_id
+    Correction.objects.create(event_id=event_id, sender_id="sms-old", original_intent="nlu_fallback",
+                              original_confidence=0.3, intent="out_of_scope", example="banana",
+                              reviewed_by=reviewer)
+
+    dry = retention.purge(180, actor="test", dry_run=True)
+    assert dry.conversations == ["sms-old"] and default_store().conversation("sms-old")
+    result = retention.purge(180, actor="test")
+    assert result.deleted.conversations == 1 and result.deleted.events == 4 + 5
+    assert result.deleted.sms_rows == 2  # the call-back number and the opt-out
+    assert default_store().conversation("sms-old") == [] and default_store().conversation("recent")
+    assert sms.callback_number("sms-old") is None and not sms.opted_out("sms-old")
+    assert not ConversationSummary.objects.filter(sender_id="sms-old").exists()
+    assert not MessageSummary.objects.filter(sender_id="sms-old").exists()
+    kept = Correction.objects.get(example="banana")  # redacted training data stays, unlinked
+    assert kept.sender_id == "" and kept.event_id is None
+    entry = AuditEntry.objects.get(action="purge")
+    assert entry.actor == "test" and entry.detail["conversations"] == 1 and entry.detail["retention_days"] == 180
+    indexer.refresh()  # and the index stays consistent
+    assert list(ConversationSummary.objects.values_list("sender_id", flat=True)) == ["recent"]
+
+
+def test_training_export_dedups_redacts_and_skips_known_examples(console_db: Path, tmp_path: Path) -> None:
+    from django.conf import settings
+
+    from review import training_export
+    from review.models import Correction, User
+
+    Correction.objects.all().delete()
+    reviewer = User.objects.get_or_create(username="reviewer-export")[0]
+    known = "Does microneedling hurt?"  # in data/nlu/ask_pain.yml
+    existing = training_export.existing_examples(settings.NLU_DATA_DIR, skip=[])
+    assert training_export.key(known) in existing
+    for event_id, (intent, text) in enumerate([
+        ("ask_pain", "does  microneedling HURT?"),  # in data/nlu already, whatever the case
+        ("ask_sessions", "how many goes do I need, my name is Sarah Jones"),
+        ("ask_sessions", "How many goes do I need, my name is Sarah Jones"),  # duplicate
+        ("ask_pain", "kazoo hurts?"),
+        ("out_of_scope", "kazoo hurts?"),  # relabelled later: the latest wins
+        ("nlu_fallback", "not an intent to teach"),
+        ("ask_aftercare", "[click](javascript:alert(1)) what cream after"),
+        ("ask_downtime", "/ask_downtime"),
+    ], start=1):
+        Correction.objects.create(event_id=event_id, sender_id="s", original_intent="nlu_fallback",
+                                  original_confidence=0.3, intent=intent, example=text, reviewed_by=reviewer)
+    out = tmp_path / "reviewed.yml"
+    path, count = training_export.export(out)
+    data = yaml.safe_load(out.read_text())
+    assert path == out and count == 3
+    assert data["version"] == "3.1"
+    examples = {item["intent"]: item["examples"] for item in data["nlu"]}
+    assert examples == {
+        "ask_aftercare": "- (click)(javascript:alert(1)) what cream after\n",
+        "ask_sessions": "- How many goes do I need, my name is Alex\n",  # the latest wording
+        "out_of_scope": "- kazoo hurts?\n",
+    }
+    Correction.objects.all().delete()
+    assert training_export.export(out) == (out, 0) and not out.exists()
+
+
+def test_database_urls_for_the_console(tmp_path: Path) -> None:
+    from clinic_console.dburl import database_config
+
+    sqlite = database_config(f"sqlite:///{tmp_path}/var/console.db")
+    assert sqlite["ENGINE"] == "django.db.backends.sqlite3" and sqlite["NAME"] == f"{tmp_path}/var/console.db"
+    assert (tmp_path / "var").is_dir()  # made for it
+    assert sqlite["OPTIONS"]["init_command"].startswith("PRAGMA journal_mode=WAL")
+    postgres = database_config("postgresql://staff:p%40ss@db.example.org:5433/console?sslmode=require")
+    assert (postgres["ENGINE"], postgres["NAME"], postgres["USER"], postgres["PASSWORD"]) == (
+        "django.db.backends.postgresql", "console", "staff", "p@ss")
+    assert (postgres["HOST"], postgres["PORT"], postgres["OPTIONS"]) == ("db.example.org", "5433", {"sslmode": "require"})
+    for bad in ("mysql://x/y", "sqlite://", "postgresql://host/"):
+        with pytest.raises(ValueError):
+            database_config(bad)
