@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import subprocess
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Dict, Iterator, List
@@ -22,15 +22,13 @@ from typing import Dict, Iterator, List
 import pytest
 import yaml
 from cryptography.fernet import Fernet
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from channels.sms_store import SmsStore
+from tests.browser import ARTIFACTS, Tab, chromium, watched
 from tests.console_support import PASSWORD, Console, sign_in, start_console
 from tests.servers import ROOT, VENV_BIN, Servers, base_env
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 SMS_KEY = Fernet.generate_key()
 CALLBACK_NUMBER = "+15550100142"
 HOSTILE = "<script>alert(1)</script> does it hurt? <img src=x onerror=alert(1)>"
@@ -63,13 +61,6 @@ class Patients:
         return [self.senders[role] for role, _ in reversed(MESSAGES)]
 
 
-@dataclass
-class Tab:
-    page: Page
-    dialogs: List[str] = field(default_factory=list)
-    errors: List[str] = field(default_factory=list)
-
-
 @pytest.fixture(scope="module")
 def patients(servers: Servers) -> Patients:
     run = uuid.uuid4().hex[:8]
@@ -98,23 +89,10 @@ def console(servers: Servers, patients: Patients, tmp_path_factory: pytest.TempP
 
 @pytest.fixture(scope="module")
 def tab(console: Console) -> Iterator[Tab]:
-    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run `make browser`"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser: Browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-        tab = Tab(context.new_page())
-
-        def on_dialog(dialog) -> None:
-            tab.dialogs.append(dialog.message)
-            dialog.dismiss()
-
-        tab.page.on("dialog", on_dialog)
-        tab.page.on("pageerror", lambda error: tab.errors.append(str(error)))
-        tab.page.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
-        yield tab
+        yield watched(context.new_page())
         context.close()
-        browser.close()
 
 
 def row(page: Page, sender: str):

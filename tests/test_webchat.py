@@ -14,15 +14,16 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, List
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from actions.clinic import load_clinic
+from tests.browser import ARTIFACTS, Tab, chromium, watched
 from tests.servers import (
     ROOT,
     Servers,
@@ -33,9 +34,6 @@ from tests.servers import (
     wait_until_up,
 )
 
-CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 DOCS_SCREENSHOT = ROOT / "docs" / "webchat.png"
 CLINIC = load_clinic()
 LAUNCHER = f"Open chat with {CLINIC.name}"
@@ -44,8 +42,6 @@ OFFLINE = f"Can't connect right now. Please call {CLINIC.name} at {CLINIC.phone}
 XSS = "<img src=x onerror=alert(1)>"
 MAX_CHARS = 1500  # not the default, to see it reach the widget
 
-# Browser tests are not optional: `make test` installs Debian's chromium.
-assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run `make browser` (Debian's chromium) or set CHROMIUM"
 expect.set_options(timeout=30_000)  # a 2-core machine answering while it trains
 
 
@@ -55,15 +51,6 @@ class Site:
 
     url: str
     servers: Servers
-
-
-@dataclass
-class Tab:
-    """A browser page, with the dialogs it opened and the errors it logged."""
-
-    page: Page
-    dialogs: List[str] = field(default_factory=list)
-    errors: List[str] = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -92,26 +79,14 @@ def site(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def new_tab(browser: Browser, url: str, width: int = 1280, height: int = 800) -> Tab:
     """A fresh patient (own cookies and sessionStorage) on `url`."""
-    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    tab = Tab(page)
-
-    def on_dialog(dialog) -> None:
-        tab.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.on("pageerror", lambda error: tab.errors.append(str(error)))
-    page.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(url)
+    tab = watched(browser.new_context(viewport={"width": width, "height": height}).new_page())
+    tab.page.goto(url)
     return tab
 
 
