@@ -11,7 +11,7 @@ WEBCHAT  := webchat/dist/.built
 # Every recipe starts from the project's settings (ports, SQLite path, telemetry off).
 SETTINGS := source bin/settings.sh &&
 
-.PHONY: help install browser train run chat test validate lint eval bench clean lock staff-user corrections purge console-bench
+.PHONY: help install test-deps train run chat test validate lint eval bench clean lock staff-user corrections purge console-bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -60,13 +60,19 @@ validate: install ## Check the knowledge base and the Rasa data
 lint: install ## Ruff over the project's Python
 	$(VENV)/bin/ruff check --output-format concise actions channels nlg nlp nlu_eval scripts tests bench webchat console
 
-browser: ## Install Debian's Chromium for the browser tests (needs root; apt)
-	@command -v chromium >/dev/null 2>&1 || { \
-	  [ "$$(id -u)" = 0 ] || { echo "Chromium is missing: run 'sudo apt-get install -y chromium chromium-driver'" >&2; exit 1; }; \
-	  apt-get install -y -q chromium chromium-driver >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; }
-	@chromium --version 2>/dev/null
+# Debian packages the tests drive: Chromium (browser tests) and PostgreSQL
+# (the tests start their own throwaway cluster on loopback).
+test-deps: ## Install Debian's Chromium and PostgreSQL for the tests if missing (needs root; apt)
+	@missing=""; \
+	  command -v chromium >/dev/null 2>&1 || missing="chromium chromium-driver"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  [ -z "$$missing" ] || { \
+	    [ "$$(id -u)" = 0 ] || { echo "missing Debian packages: run 'sudo apt-get install -y $$missing'" >&2; exit 1; }; \
+	    echo "installing $$missing (apt)"; \
+	    apt-get install -y -q $$missing >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null; }; }
+	@chromium --version 2>/dev/null; ls -d /usr/lib/postgresql/*/bin | sed 's/^/PostgreSQL: /'
 
-test: install lint browser ## Lint, then the whole test suite (it trains the model if needed and starts its own servers)
+test: install lint test-deps ## Lint, then the whole test suite (it trains the model if needed and starts its own servers)
 	$(SETTINGS) $(PY) -m pytest
 
 eval: install ## Score candidate NLU pipelines side by side on the held-out file (report in results/nlu/)

@@ -10,7 +10,7 @@ import itertools
 import sqlite3
 import time
 import uuid
-from typing import Dict, Iterator
+from typing import Iterator
 
 import pytest
 import requests
@@ -22,9 +22,8 @@ from actions.gsm7 import is_gsm7, septets
 from actions.kb import KnowledgeBase
 from tests.fake_twilio import FakeTwilio
 from tests.servers import Servers, restart_rasa, start_servers, stop
+from tests.sms_support import TOKEN, post, sms_settings, text_in
 
-TOKEN = "test-auth-token"
-PUBLIC_URL = "https://assistant.clinic.example.org/webhooks/sms/webhook"
 RATE_LIMIT = 6
 CLINIC = load_clinic()
 KB = KnowledgeBase.load()
@@ -41,17 +40,7 @@ def twilio() -> Iterator[FakeTwilio]:
 @pytest.fixture(scope="module")
 def sms(model_path, tmp_path_factory, twilio) -> Iterator[Servers]:
     workdir = tmp_path_factory.mktemp("sms")
-    env = {
-        "TWILIO_ACCOUNT_SID": "ACtest0000000000000000000000000000",
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "TWILIO_NUMBER": "+15550100000",
-        "SMS_WEBHOOK_URL": PUBLIC_URL,  # what the gateway calls; a proxy makes it differ from ours
-        "TWILIO_API_BASE_URL": twilio.url,
-        "SMS_ID_SECRET": "test-id-secret",
-        "SMS_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "SMS_RATE_LIMIT": str(RATE_LIMIT),
-    }
-    servers, _ = start_servers(model_path, workdir, **env)
+    servers, _ = start_servers(model_path, workdir, **sms_settings(twilio, SMS_RATE_LIMIT=str(RATE_LIMIT)))
     yield servers
     for proc in reversed(servers.procs):
         stop(proc)
@@ -60,25 +49,6 @@ def sms(model_path, tmp_path_factory, twilio) -> Iterator[Servers]:
 @pytest.fixture
 def number() -> str:
     return next(numbers)
-
-
-def post(servers: Servers, form: Dict[str, str], signature: str | None = "sign") -> requests.Response:
-    headers = {}
-    if signature == "sign":
-        headers["X-Twilio-Signature"] = RequestValidator(TOKEN).compute_signature(PUBLIC_URL, form)
-    elif signature:
-        headers["X-Twilio-Signature"] = signature
-    return requests.post(f"{servers.rasa_url}/webhooks/sms/webhook", data=form, headers=headers, timeout=10)
-
-
-def text_in(servers: Servers, number: str, body: str, sid: str | None = None) -> requests.Response:
-    form = {"From": number, "To": "+15550100000", "Body": body, "MessageSid": sid or f"SM{uuid.uuid4().hex}",
-            "AccountSid": "ACtest0000000000000000000000000000"}
-    started = time.monotonic()
-    reply = post(servers, form)
-    assert time.monotonic() - started < 1.0, "the webhook must answer at once"
-    assert reply.status_code == 200 and "<Response" in reply.text
-    return reply
 
 
 def segments_ok(body: str) -> bool:
