@@ -30,7 +30,9 @@ IP_LIMIT = 8
 PUBLIC = {"login", "healthz"}
 ADMIN_ONLY = [("GET", "users"), ("POST", "users"), ("GET", "audit"), ("POST", "export"),
               ("POST", "delete"), ("POST", "user_active")]
-USERS = {"admin": "admin", "nurse": "staff", "locked-nurse": "staff", "sprayed-nurse": "staff"}
+USERS = {"admin": "admin", "nurse": "staff", "locked-nurse": "staff", "sprayed-nurse": "staff",
+         "renewing-nurse": "staff", "guessing-nurse": "staff"}
+NEW_PASSWORD = "a-new-and-longer-passphrase"
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +172,43 @@ def test_session_cookie_flags(console: Console) -> None:
     assert "Secure" in session_cookie and "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
     csrf_cookie = [c for c in cookies if c.startswith("console_csrftoken=")]
     assert all("Secure" in c and "HttpOnly" in c for c in csrf_cookie)
+
+
+def change_password(session: requests.Session, console: Console, old: str, new: str, again: str = "") -> requests.Response:
+    token = csrf_token(session, f"{console.url}/password")
+    return session.post(f"{console.url}/password", allow_redirects=False, timeout=30, data={
+        "csrfmiddlewaretoken": token, "old_password": old, "new_password1": new, "new_password2": again or new,
+    })
+
+
+def test_staff_change_their_own_password(console: Console) -> None:
+    headers = {"X-Forwarded-For": fresh_ip()}
+    session, _ = sign_in(console.url, "renewing-nurse", headers=headers)
+    elsewhere, _ = sign_in(console.url, "renewing-nurse", headers=headers)  # e.g. a forgotten tab at reception
+    page = session.get(f"{console.url}/password", timeout=30).text
+    assert "Old password" in page and "New password" in page and 'href="/password"' in page
+    # a mismatch or a weak new password changes nothing
+    assert change_password(session, console, PASSWORD, NEW_PASSWORD, "something-else-entirely").status_code == 400
+    short = change_password(session, console, PASSWORD, "short")
+    assert short.status_code == 400 and "too short" in short.text
+    assert change_password(session, console, PASSWORD, NEW_PASSWORD).headers["Location"] == "/conversations/"
+    # this session goes on; the other one is signed out; only the new password signs in
+    assert session.get(f"{console.url}/conversations/", allow_redirects=False, timeout=10).status_code == 200
+    assert elsewhere.get(f"{console.url}/conversations/", allow_redirects=False, timeout=10).status_code == 302
+    assert sign_in(console.url, "renewing-nurse", PASSWORD, headers)[1].status_code == 401
+    assert sign_in(console.url, "renewing-nurse", NEW_PASSWORD, headers)[1].status_code == 302
+    admin, _ = sign_in(console.url, "admin", headers={"X-Forwarded-For": fresh_ip()})
+    assert "renewing-nurse" in admin.get(f"{console.url}/audit/", params={"action": "password_changed"},
+                                         timeout=10).text
+
+
+def test_guessing_the_current_password_locks_the_account(console: Console) -> None:
+    headers = {"X-Forwarded-For": fresh_ip()}
+    session, _ = sign_in(console.url, "guessing-nurse", headers=headers)
+    statuses = [change_password(session, console, f"guess {n}", NEW_PASSWORD).status_code for n in range(6)]
+    assert statuses == [400] * 4 + [429] * 2  # as at sign-in: the fifth failure locks
+    assert change_password(session, console, PASSWORD, NEW_PASSWORD).status_code == 429  # even the right one
+    assert sign_in(console.url, "guessing-nurse", headers=headers)[1].status_code == 429
 
 
 def test_staff_cannot_reach_admin_pages(console: Console, routes) -> None:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", auth.healthz, name="healthz"),
     path("login", auth.login_view, name="login"),
     path("logout", auth.logout_view, name="logout"),
+    path("password", auth.password_change, name="password"),
     path("", RedirectView.as_view(pattern_name="conversations"), name="home"),
     path("conversations/", conversations.conversation_list, name="conversations"),
     path("conversations/<int:pk>/", conversations.transcript, name="transcript"),

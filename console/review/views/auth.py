@@ -1,10 +1,12 @@
-"""Sign-in (with lock-out), sign-out and the health URL."""
+"""Sign-in (with lock-out), sign-out, changing one's own password, and the health URL."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -72,3 +74,32 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     audit.record("logout", request)
     logout(request)
     return redirect("login")
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Staff change their own password. Wrong current passwords count towards
+    the sign-in lock-out, so a borrowed session cannot guess its way to a new one."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    error, status = "", 200
+    if request.method == "POST":
+        username, ip = request.user.get_username(), audit.client_ip(request)
+        if lockout.is_locked(username, ip):
+            error, status = LOCKED.format(minutes=settings.LOCKOUT_MINUTES), 429
+        elif form.is_valid():
+            form.save()
+            update_session_auth_hash(request, form.user)  # keeps this session; signs out the others
+            audit.record("password_changed", request)
+            messages.success(request, "Your password was changed.")
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        else:
+            status = 400
+            if "old_password" in form.errors:
+                lockout.record_attempt(username, ip, succeeded=False)
+                audit.record("password_change_failed", request)
+                if lockout.is_locked(username, ip):
+                    audit.record("lockout", request, minutes=settings.LOCKOUT_MINUTES)
+                    error, status = LOCKED.format(minutes=settings.LOCKOUT_MINUTES), 429
+    return render(request, "review/password.html", {"form": form, "error": error}, status=status)
