@@ -69,6 +69,7 @@ test-deps: ## Install Debian's Chromium and PostgreSQL for the tests if missing 
 	  [ -z "$$missing" ] || { \
 	    [ "$$(id -u)" = 0 ] || { echo "missing Debian packages: run 'sudo apt-get install -y $$missing'" >&2; exit 1; }; \
 	    echo "installing $$missing (apt)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
 	    apt-get install -y -q $$missing >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null; }; }
 	@chromium --version 2>/dev/null; ls -d /usr/lib/postgresql/*/bin | sed 's/^/PostgreSQL: /'
 
