@@ -29,9 +29,9 @@ from tests.servers import Servers
 IP_LIMIT = 8
 PUBLIC = {"login", "healthz"}
 ADMIN_ONLY = [("GET", "users"), ("POST", "users"), ("GET", "audit"), ("POST", "export"),
-              ("POST", "delete"), ("POST", "user_active")]
+              ("POST", "delete"), ("POST", "user_active"), ("GET", "user_password"), ("POST", "user_password")]
 USERS = {"admin": "admin", "nurse": "staff", "locked-nurse": "staff", "sprayed-nurse": "staff",
-         "renewing-nurse": "staff", "guessing-nurse": "staff"}
+         "renewing-nurse": "staff", "guessing-nurse": "staff", "forgetful-nurse": "staff"}
 NEW_PASSWORD = "a-new-and-longer-passphrase"
 
 
@@ -209,6 +209,32 @@ def test_guessing_the_current_password_locks_the_account(console: Console) -> No
     assert statuses == [400] * 4 + [429] * 2  # as at sign-in: the fifth failure locks
     assert change_password(session, console, PASSWORD, NEW_PASSWORD).status_code == 429  # even the right one
     assert sign_in(console.url, "guessing-nurse", headers=headers)[1].status_code == 429
+
+
+def test_an_admin_sets_a_new_password_for_a_locked_out_colleague(console: Console) -> None:
+    headers = {"X-Forwarded-For": fresh_ip()}
+    forgetful, _ = sign_in(console.url, "forgetful-nurse", headers=headers)  # still signed in at reception
+    for _ in range(5):
+        sign_in(console.url, "forgetful-nurse", "what was it again", headers)
+    assert sign_in(console.url, "forgetful-nurse", headers=headers)[1].status_code == 429
+    admin, _ = sign_in(console.url, "admin", headers={"X-Forwarded-For": fresh_ip()})
+    users_page = admin.get(f"{console.url}/users/", timeout=10).text
+    link = re.search(r'<td>forgetful-nurse</td>.*?href="(/users/\d+/password)"', users_page, re.S).group(1)
+    token = csrf_token(admin, console.url + link)
+    mismatch = admin.post(console.url + link, allow_redirects=False, timeout=30, data={
+        "csrfmiddlewaretoken": token, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD + "x"})
+    assert mismatch.status_code == 400
+    done = admin.post(console.url + link, allow_redirects=False, timeout=30, data={
+        "csrfmiddlewaretoken": token, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert done.status_code == 302 and done.headers["Location"] == "/users/"
+    # the old session is over, the lock is lifted, and only the new password works
+    assert forgetful.get(f"{console.url}/conversations/", allow_redirects=False, timeout=10).status_code == 302
+    assert sign_in(console.url, "forgetful-nurse", PASSWORD, headers)[1].status_code == 401
+    assert sign_in(console.url, "forgetful-nurse", NEW_PASSWORD, headers)[1].status_code == 302
+    audit_page = admin.get(f"{console.url}/audit/", params={"action": "user_password_set"}, timeout=10).text
+    assert "forgetful-nurse" in audit_page
+    # an admin's own password needs the current one (the change form), so their row has no link
+    assert 'href="/users/' not in users_page.split("<td>admin</td>")[1].split("</tr>")[0]
 
 
 def test_staff_cannot_reach_admin_pages(console: Console, routes) -> None:

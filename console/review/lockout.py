@@ -42,6 +42,11 @@ def is_locked(username: str, ip: str) -> bool:
     return ip_failures >= settings.LOCKOUT_IP_FAILURES
 
 
+def clear(username: str) -> None:
+    """Lifts a username's lock (an admin set a new password); the address count stays."""
+    LoginAttempt.objects.filter(username=normal(username), succeeded=False).delete()
+
+
 def record_attempt(username: str, ip: str, succeeded: bool) -> None:
     LoginAttempt.objects.create(username=normal(username), ip=ip, succeeded=succeeded)
     # Attempts matter only within the window; the audit log keeps the history.

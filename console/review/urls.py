@@ -26,6 +26,7 @@ urlpatterns = [
     path("insights/", insights.insights, name="insights"),
     path("users/", admin.users, name="users"),
     path("users/<int:pk>/active", admin.set_active, name="user_active"),
+    path("users/<int:pk>/password", admin.set_password, name="user_password"),
     path("audit/", admin.audit_log, name="audit"),
     path("api/conversations", api.conversation_list, name="api_conversations"),
     path("api/conversations/<int:pk>", api.conversation_detail, name="api_conversation"),

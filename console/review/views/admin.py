@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from review import audit
+from review import audit, lockout
 from review.forms import NewUserForm
 from review.models import AuditEntry, User
 from review.views.access import admin_required, paginate, query_without_page
@@ -17,7 +20,7 @@ ACTIONS = [
     "login", "login_failed", "login_locked", "lockout", "logout", "password_changed",
     "password_change_failed", "view_transcript", "reveal",
     "reveal_callback_number", "export", "correction", "follow_up_done", "delete_conversation",
-    "purge", "user_created", "user_updated", "user_activated", "user_deactivated",
+    "purge", "user_created", "user_updated", "user_activated", "user_deactivated", "user_password_set",
 ]
 
 
@@ -36,6 +39,27 @@ def users(request: HttpRequest) -> HttpResponse:
     return render(request, "review/users.html", {
         "form": form, "users": User.objects.order_by("username"),
     }, status=400 if form.errors else 200)
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@admin_required
+def set_password(request: HttpRequest, pk: int) -> HttpResponse:
+    """An admin sets a new password for someone who forgot theirs: it signs out
+    their sessions and lifts a lock-out of their username (audited)."""
+    user = get_object_or_404(User, pk=pk)
+    if user == request.user:
+        return redirect("password")  # one's own needs the current password
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        lockout.clear(user.username)
+        audit.record("user_password_set", request, username=user.username)
+        messages.success(request, f"New password set for {user.username}. Tell them in person or by phone.")
+        return redirect("users")
+    return render(request, "review/set_password.html", {"form": form, "target": user},
+                  status=400 if form.errors else 200)
 
 
 @require_POST
