@@ -96,7 +96,7 @@ PAIRS: Dict[str, Tuple[List[str], List[str]]] = {
     "cold sore outbreak": (
         ["cold", "herpes", "sore", "sores"],
         ["outbreak", "broke", "breaking", "popped", "popping", "appeared", "appearing", "forming",
-         "showed", "came", "developed", "tingling", "flare", "flared", "flaring", "new", "got",
+         "showed", "came", "coming", "started", "starting", "brewing", "developed", "tingling", "flare", "flared", "flaring", "new", "got",
          "getting", "now", "today", "yesterday", "since", "tonight", "morning"],
     ),
 }
@@ -121,6 +121,8 @@ IMPROVING = {"better", "improving", "improved", "fading", "calming", "settling",
 CLAUSE_BREAKS = {".", ",", ";", "!", "?", "but", "though", "although", "-", "—"}
 SENTENCE_BREAKS = {".", ";", "!", "?"}
 LOOK_BACK = 5  # tokens before a sign in which a negation or a hypothetical counts
+# "I can feel a cold sore coming", "I can see pus": a perception, not a hypothetical.
+PERCEIVING = {"feel", "see", "tell", "notice", "smell"}
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,11 @@ def _clause(doc: Doc, index: int, breaks: set = CLAUSE_BREAKS) -> Tuple[int, int
 
 
 def _before(doc: Doc, span: Span, clause_start: int) -> List[str]:
-    return [t.lower_ for t in doc[max(clause_start, span.start - LOOK_BACK) : span.start]]
+    window = doc[max(clause_start, span.start - LOOK_BACK) : span.start]
+    return [
+        t.lower_ for t in window
+        if not (t.lower_ in {"can", "could"} and t.i + 1 < len(doc) and doc[t.i + 1].lower_ in PERCEIVING)
+    ]
 
 
 def _dismissed(doc: Doc, span: Span, clause: Tuple[int, int], played_down_counts: bool) -> bool:

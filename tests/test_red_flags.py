@@ -35,6 +35,9 @@ URGENT = [
     ("i think im having an allergic reaction to the numbing cream", "allergic reaction"),
     ("i got a cold sore the day after treatment", "cold sore outbreak"),
     ("cold sores breaking out all over my chin", "cold sore outbreak"),
+    ("i can feel a cold sore coming on after my microneedling", "cold sore outbreak"),
+    ("I can see pus in some of the tiny dots", "pus"),
+    ("could feel blisters forming on my chin last night", "blisters"),
 ]
 
 ORDINARY = [
@@ -56,6 +59,8 @@ ORDINARY = [
     "im allergic to lidocaine, can i still do it",
     "I get cold sores sometimes but don't have one right now",
     "I had a cold sore last year, is that a problem",
+    "could a cold sore start after treatment?",
+    "can you see pus if it gets infected",
     "how long does the redness last",
     "the redness was worse yesterday, a bit better today",
     "redness is fading but a little worse on the left side",
