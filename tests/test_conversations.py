@@ -103,6 +103,17 @@ def test_conditions_follow_up_by_condition(servers, sender) -> None:
     assert "less effective" in icepick[-1]["text"]
 
 
+@pytest.mark.parametrize("message, value", [
+    ("does microneedling help with dark circles under my eyes?", "dark circles"),
+    ("will it tighten saggy skin on my neck", "sagging skin"),
+    ("is it any good for cellulite", "cellulite"),
+])
+def test_a_condition_the_page_does_not_list_is_not_claimed(servers, sender, message, value) -> None:
+    reply = servers.send(sender, message)[-1]["text"]
+    unlisted = KB.entries["conditions_treated"].unlisted["condition"].answer
+    assert reply == unlisted.replace("{value}", value)
+
+
 def test_urgent_symptom_gets_numbers_at_once_and_is_flagged(servers, sender) -> None:
     servers.send(sender, "hi")
     replies = texts(servers.send(sender, "2 days after microneedling my cheek is oozing pus and I have a fever"))
