@@ -31,7 +31,6 @@ import asyncio
 import logging
 import os
 import re
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 from cryptography.fernet import Fernet
@@ -42,6 +41,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from channels import replies
+from channels.keys import local_key
 from channels.sms_gateway import GatewayConfig, SmsGateway
 from channels.sms_store import SmsStore, conversation_id
 from channels.sms_text import Reply, Turn, compose, split_for_sms, to_gsm7
@@ -61,20 +61,6 @@ CALLBACK_RESPONSES = {
     "utter_book_appointment": "booking",
 }
 REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "SMS_WEBHOOK_URL")
-
-
-def local_key(env_name: str, file_name: str, make: Callable[[], bytes]) -> bytes:
-    """A key from the environment, else one generated once into VAR_DIR (local use)."""
-    value = os.environ.get(env_name)
-    if value:
-        return value.encode()
-    path = Path(os.environ.get("VAR_DIR") or "var") / file_name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(make())
-        path.chmod(0o600)
-        logger.warning("sms: %s is not set; generated a local key in %s (set it in production)", env_name, path)
-    return path.read_bytes().strip()
 
 
 class SmsOutput(CollectingOutputChannel):

@@ -5,8 +5,10 @@ Same events as Rasa's own widgets use with the 3.6 channel (`session_request`,
 so any Rasa-compatible widget works. On top of Rasa's channel:
 - browsers from origins not in `cors_allowed_origins` are refused (Rasa's
   channel accepts every origin);
-- session ids must look like the ids widgets generate (hex, 16-64 characters),
-  so one conversation cannot be joined by guessing a short name;
+- conversation ids are issued and signed by the server, and each socket may
+  speak only in the conversation it was confirmed in: an id the server did
+  not issue (another channel's conversation, a made-up one) gets a fresh
+  conversation, and a message naming another session is refused;
 - malformed events and over-long messages get a clear reply, not a crash;
 - a turn that produced nothing (action server down) gets the clinic's number;
 - no patient text in the logs.
@@ -14,9 +16,10 @@ so any Rasa-compatible widget works. On top of Rasa's channel:
 
 from __future__ import annotations
 
-import os
+import hashlib
+import hmac
 import re
-import uuid
+import secrets
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -27,20 +30,37 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels import replies
+from channels.keys import local_key
+from channels.origins import allowed_origins
 
-SESSION_ID = re.compile(r"^[0-9a-f]{16,64}$")
-LOCAL_ORIGINS = "http://localhost:8000,http://127.0.0.1:8000"
+SESSION_RANDOM_HEX = 32
+SESSION_SIGNATURE_HEX = 32
+SESSION_ID = re.compile(f"[0-9a-f]{{{SESSION_RANDOM_HEX + SESSION_SIGNATURE_HEX}}}")
 
 
-def allowed_origins(configured: Any) -> List[str]:
-    """Origins allowed to open the socket: credentials, else `WEBCHAT_ALLOWED_ORIGINS`.
+class SessionIds:
+    """Conversation ids the server issues and signs (random part + HMAC of it).
 
-    The local default is the demo page only; "*" must be asked for explicitly.
+    A browser keeps its id in sessionStorage and asks for it again after a
+    reload; an id the server did not issue (guessed, made up, or another
+    channel's conversation id) gets a fresh conversation instead.
     """
-    value = configured or os.environ.get("WEBCHAT_ALLOWED_ORIGINS") or LOCAL_ORIGINS
-    if isinstance(value, str):
-        value = value.split(",")
-    return [origin.strip().rstrip("/") for origin in value if origin and origin.strip()]
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _signature(self, random_part: str) -> str:
+        return hmac.new(self._secret, random_part.encode(), hashlib.sha256).hexdigest()[:SESSION_SIGNATURE_HEX]
+
+    def issue(self) -> str:
+        random_part = secrets.token_hex(SESSION_RANDOM_HEX // 2)
+        return random_part + self._signature(random_part)
+
+    def valid(self, session_id: Any) -> bool:
+        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+            return False
+        random_part, signature = session_id[:SESSION_RANDOM_HEX], session_id[SESSION_RANDOM_HEX:]
+        return hmac.compare_digest(signature, self._signature(random_part))
 
 
 class CountingOutput(SocketIOOutput):
@@ -83,6 +103,10 @@ class ClinicSocketIOInput(InputChannel):
         self.user_message_evt = "user_uttered"
         self.bot_message_evt = "bot_uttered"
         self.sio: Optional[AsyncServer] = None
+        self.session_ids = SessionIds(
+            local_key("WEBCHAT_SESSION_SECRET", "webchat-session-secret", lambda: secrets.token_hex(32).encode())
+        )
+        self.sessions: Dict[str, str] = {}  # socket id -> the conversation it was confirmed in
 
     def get_output_channel(self) -> Optional[SocketIOOutput]:
         return SocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
@@ -103,21 +127,29 @@ class ClinicSocketIOInput(InputChannel):
         @sio.on("session_request")
         async def session_request(sid: Text, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else uuid.uuid4().hex
+            session_id = requested if self.session_ids.valid(requested) else self.session_ids.issue()
+            previous = self.sessions.get(sid)
+            if previous and previous != session_id:
+                await sio.leave_room(sid, previous)
+            self.sessions[sid] = session_id
             if self.session_persistence:
                 # A coroutine in python-socketio 5 (Rasa 3.6's own channel
                 # forgets the await, so its replies never reach the room).
                 await sio.enter_room(sid, session_id)
             await sio.emit("session_confirm", session_id, room=sid)
 
+        @sio.on("disconnect")
+        async def disconnect(sid: Text) -> None:
+            self.sessions.pop(sid, None)
+
         @sio.on(self.user_message_evt)
         async def handle_message(sid: Text, data: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
                 await reply(sid, "Sorry, I couldn't read that message. Please type it again.")
                 return
-            session_id = data.get("session_id")
+            session_id = self.sessions.get(sid)
             if self.session_persistence:
-                if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+                if session_id is None or data.get("session_id", session_id) != session_id:
                     await reply(sid, "Sorry, this chat lost its session. Please reload the page.")
                     return
                 sender, room = session_id, session_id

@@ -9,11 +9,13 @@ in force. Conversations are checked in the page and in Rasa's tracker store.
 from __future__ import annotations
 
 import http.client
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, List
@@ -51,6 +53,7 @@ class Site:
 
     url: str
     servers: Servers
+    embed_port: int  # another origin allowed to embed the widget (a clinic's own site)
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +61,10 @@ def site(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     workdir = tmp_path_factory.mktemp("webchat")
     web_port = free_port()
     origin = f"http://127.0.0.1:{web_port}"
+    embed_port = free_port()
     servers, _ = start_servers(
-        model_path, workdir, WEBCHAT_PORT=str(web_port), WEBCHAT_ALLOWED_ORIGINS=origin,
+        model_path, workdir, WEBCHAT_PORT=str(web_port),
+        WEBCHAT_ALLOWED_ORIGINS=f"{origin},http://127.0.0.1:{embed_port}",
         MAX_MESSAGE_CHARS=str(MAX_CHARS),
     )
     log = workdir / "webchat.log"
@@ -70,7 +75,7 @@ def site(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     )
     try:
         wait_until_up(f"{origin}/healthz", web, log, timeout=30)
-        yield Site(origin, servers)
+        yield Site(origin, servers, embed_port)
     finally:
         stop(web)
         for proc in reversed(servers.procs):  # restart_rasa replaces the Rasa process in it
@@ -282,7 +287,22 @@ def test_first_open_shows_the_notice_and_topic_buttons(chat: Tab) -> None:
     assert count(page, ".msg.user") == 0  # the /greet that started it is not shown
     log = page.locator("clinic-chat [role=log]")
     expect(log).to_have_attribute("aria-live", "polite")
-    expect(page.get_by_label("Your question")).to_have_attribute("maxlength", str(MAX_CHARS))
+
+
+def test_an_over_long_message_is_explained_and_kept_not_cut(chat: Tab) -> None:
+    page = chat.page
+    box = page.get_by_label("Your question")
+    long_text = "my question is " + "x" * MAX_CHARS
+    box.fill(long_text)
+    box.press("Enter")
+    alert = page.locator("clinic-chat .too-long")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text(f"{len(long_text)} characters")
+    expect(alert).to_contain_text(f"{MAX_CHARS} or fewer")
+    assert box.input_value() == long_text  # nothing lost, nothing sent
+    assert count(page, ".msg.user") == 0
+    box.fill("")
+    expect(alert).to_be_hidden()
 
 
 def test_a_question_gets_the_answer(chat: Tab) -> None:
@@ -482,3 +502,83 @@ def test_offline_notice_queue_and_reconnect(open_tab, site: Site) -> None:
     assert session_id(page) == sender
     assert user_texts(site, sender) == ["/greet", question]  # same conversation, sent once
     assert tab.dialogs == []
+
+
+# ---- embedding on a clinic's own site, and the socket's own safeguards ----------------------
+
+@pytest.fixture(scope="module")
+def clinic_site(site: Site) -> Iterator[str]:
+    """A page on another origin with the README's two embed lines, as a clinic's site would be."""
+    page = (
+        f'<!doctype html><html lang="en"><head><title>Our clinic</title></head><body><h1>Our clinic</h1>'
+        f'<script type="module" src="{site.url}/webchat/clinic-chat.js"></script>'
+        f'<clinic-chat config="{site.url}/webchat/config.json"></clinic-chat></body></html>'
+    ).encode()
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", site.embed_port), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{site.embed_port}/"
+    server.shutdown()
+
+
+def test_the_two_embed_lines_work_on_another_allowed_origin(browser: Browser, site: Site, clinic_site: str) -> None:
+    tab = new_tab(browser, clinic_site)
+    page = tab.page
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(bot(page, NOTICE)).to_be_visible()
+    ask(page, "does microneedling hurt?")
+    expect(bot(page, "numbing")).to_be_visible()
+    assert tab.errors == []
+    tab.page.context.close()
+    allowed = requests.get(f"{site.url}/webchat/config.json", headers={"Origin": clinic_site.rstrip("/")}, timeout=10)
+    assert allowed.headers["Access-Control-Allow-Origin"] == clinic_site.rstrip("/")
+    other = requests.get(f"{site.url}/webchat/clinic-chat.js", headers={"Origin": "https://evil.example"}, timeout=10)
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+SOCKET_PROBE = """async ([server, requested, other]) => {
+  const { io } = await import('/webchat/vendor/socket.io.esm.min.js');
+  const socket = io(server, { transports: ['websocket'] });
+  const said = [];
+  socket.on('bot_uttered', (message) => said.push(message.text));
+  const until = (test) => new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = () => test() ? resolve() : Date.now() - started > 20000 ? reject(new Error(said.join('|'))) : setTimeout(poll, 50);
+    poll();
+  });
+  const confirmed = new Promise((resolve) => socket.once('session_confirm', resolve));
+  socket.emit('session_request', { session_id: requested });
+  const id = await confirmed;
+  socket.emit('user_uttered', { message: 'does it hurt?', session_id: other });
+  await until(() => said.length === 1);
+  const refused = said[0];
+  socket.emit('user_uttered', { message: 'does it hurt?', session_id: id });
+  await until(() => said.some((text) => text.includes('numb')));
+  socket.close();
+  return { id, refused, answered: said.slice(1) };
+}"""
+
+
+def test_the_socket_issues_its_own_session_ids_and_keeps_each_socket_to_its_own(open_tab, site: Site) -> None:
+    page = open_tab().page
+    made_up = "0" * 64
+    probe = page.evaluate(SOCKET_PROBE, [site.servers.rasa_url, made_up, "f" * 64])
+    assert probe["id"] != made_up and re.fullmatch(r"[0-9a-f]{64}", probe["id"])
+    assert "lost its session" in probe["refused"]
+    assert any("numbing" in text for text in probe["answered"])
+    # an id the server issued is honoured again (a reload), and the turns were stored under it
+    again = page.evaluate(SOCKET_PROBE, [site.servers.rasa_url, probe["id"], made_up])
+    assert again["id"] == probe["id"]
+    assert user_texts(site, probe["id"]) == ["does it hurt?", "does it hurt?"]
+    assert user_texts(site, made_up) == [] and user_texts(site, "f" * 64) == []

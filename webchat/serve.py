@@ -9,6 +9,10 @@ root). It serves only what the widget and the demo need:
     /webchat/...          the built widget (webchat/dist/, made by `make install`)
     /healthz              200 "ok"
 
+The widget's files and config.json carry CORS headers for the origins in
+WEBCHAT_ALLOWED_ORIGINS (the same setting the socket uses), so a clinic's own
+site on another origin can load them as a module.
+
 Anything else is a 404: no directory listings, nothing outside those folders.
 Every response carries a strict Content-Security-Policy ('self' only, plus the
 Rasa server's http and ws origins for the socket), nosniff and no-referrer.
@@ -34,6 +38,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.clinic import load_clinic  # noqa: E402
+from channels.origins import allowed_origins  # noqa: E402
 
 DEMO_DIR = HERE / "demo"
 DIST_DIR = HERE / "dist"
@@ -118,6 +123,7 @@ class Handler(BaseHTTPRequestHandler):
     # set by make_server
     csp = ""
     config_body = b""
+    origins: Tuple[str, ...] = ()
 
     def version_string(self) -> str:
         return self.server_version
@@ -138,8 +144,9 @@ class Handler(BaseHTTPRequestHandler):
         path = unquote(raw_path)
         if path == "/healthz":
             return self.send_plain(HTTPStatus.OK, "ok", head=head)
+        cors = self.cors_headers() if path.startswith("/webchat/") else {}
         if path == "/webchat/config.json":
-            return self.send_body(HTTPStatus.OK, self.config_body, CONTENT_TYPES[".json"], head)
+            return self.send_body(HTTPStatus.OK, self.config_body, CONTENT_TYPES[".json"], head, **cors)
         file: Optional[Path] = None
         if path in PAGES:
             file = safe_file(DEMO_DIR, PAGES[path])
@@ -149,7 +156,14 @@ class Handler(BaseHTTPRequestHandler):
             file = safe_file(DIST_DIR, path[len("/webchat/"):])
         if file is None:
             return self.send_plain(HTTPStatus.NOT_FOUND, "not found", head=head)
-        self.send_body(HTTPStatus.OK, file.read_bytes(), CONTENT_TYPES[file.suffix], head)
+        self.send_body(HTTPStatus.OK, file.read_bytes(), CONTENT_TYPES[file.suffix], head, **cors)
+
+    def cors_headers(self) -> Dict[str, str]:
+        """Lets an allowed site (not every site) load the widget across origins."""
+        origin = (self.headers.get("Origin") or "").rstrip("/")
+        if origin and ("*" in self.origins or origin in self.origins):
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        return {"Vary": "Origin"}
 
     def security_headers(self) -> None:
         self.send_header("Content-Security-Policy", self.csp)
@@ -167,7 +181,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         for name, value in extra.items():
-            self.send_header(name.capitalize(), value)
+            self.send_header(name if "-" in name else name.capitalize(), value)
         self.end_headers()
         if not head:
             self.wfile.write(body)
@@ -194,6 +208,7 @@ def make_server(host: str, port: int, public_url: str, max_chars: int) -> Thread
     handler = type("ClinicHandler", (Handler,), {
         "csp": content_security_policy(public_url),
         "config_body": json.dumps(config, indent=2).encode(),
+        "origins": tuple(allowed_origins()),
     })
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True

@@ -126,6 +126,7 @@ h2 { margin: 0; font-size: 17px; line-height: 1.25; font-weight: 700; }
   background: #fff4e5; color: #5c3900; border: 1px solid #e0a54b; font-size: 15px;
 }
 .notice a { color: inherit; font-weight: 700; }
+.too-long { flex: none; margin: 6px 12px 0; color: #8a1c1c; font-size: 15px; }
 form { display: flex; gap: 8px; align-items: center; flex: none; padding: 10px 12px 12px; border-top: 1px solid var(--cc-line); margin-top: 6px; }
 input {
   flex: 1; min-width: 0; min-height: 44px; padding: 9px 12px;
@@ -291,7 +292,7 @@ class ClinicChat extends HTMLElement {
 
   build(root) {
     const doc = this.ownerDocument;
-    const ids = { title: "cc-title", input: "cc-input", notice: "cc-notice" };
+    const ids = { title: "cc-title", input: "cc-input", notice: "cc-notice", tooLong: "cc-too-long" };
     this.launcher = el(doc, "button", { class: "launcher", type: "button", "aria-label": "Open chat", "aria-expanded": "false", "aria-controls": "cc-panel" },
       [chatIcon(doc), el(doc, "span", { text: "Chat", "aria-hidden": "true" })]);
     this.logo = el(doc, "span", { class: "logo", "aria-hidden": "true" });
@@ -310,8 +311,10 @@ class ClinicChat extends HTMLElement {
     this.notice = el(doc, "div", { class: "notice", id: ids.notice, role: "alert", hidden: true });
     this.input = el(doc, "input", {
       id: ids.input, type: "text", autocomplete: "off", enterKeyHint: "send",
-      placeholder: "Type your question…", maxLength: DEFAULTS.max_message_chars,
+      placeholder: "Type your question…", "aria-describedby": ids.tooLong,
     });
+    // Not maxLength: it would cut a pasted message short without saying so.
+    this.tooLong = el(doc, "p", { class: "too-long", id: ids.tooLong, role: "alert", hidden: true });
     this.form = el(doc, "form", { "aria-label": "Send a message" }, [
       el(doc, "label", { class: "sr", for: ids.input, text: "Your question" }),
       this.input,
@@ -319,7 +322,7 @@ class ClinicChat extends HTMLElement {
     ]);
     this.panel = el(doc, "section", { class: "panel", id: "cc-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": ids.title, hidden: true }, [
       el(doc, "header", {}, [this.logo, el(doc, "div", { class: "heading" }, [this.titleEl, this.subtitleEl]), this.closeBtn]),
-      this.scroller, this.typing, this.notice, this.form,
+      this.scroller, this.typing, this.notice, this.tooLong, this.form,
     ]);
     root.append(el(doc, "div", { class: "root" }, [this.launcher, this.panel]));
 
@@ -334,6 +337,9 @@ class ClinicChat extends HTMLElement {
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.sendText(this.input.value);
+    });
+    this.input.addEventListener("input", () => {
+      if (!this.tooLong.hidden && this.input.value.trim().length <= this.config.max_message_chars) this.tooLong.hidden = true;
     });
   }
 
@@ -376,7 +382,6 @@ class ClinicChat extends HTMLElement {
     this.launcher.setAttribute("aria-label", `Open chat with ${c.name}`);
     this.titleEl.textContent = c.title;
     this.subtitleEl.textContent = c.name;
-    this.input.maxLength = c.max_message_chars;
   }
 
   storageKey() {
@@ -529,8 +534,15 @@ class ClinicChat extends HTMLElement {
   // -- messages
 
   sendText(raw) {
-    const text = raw.trim().slice(0, this.config.max_message_chars);
+    const text = raw.trim();
     if (!text) return;
+    const max = this.config.max_message_chars;
+    if (text.length > max) {  // kept in the box to shorten, not sent, not cut
+      this.tooLong.textContent = `That message is ${text.length} characters long. Please shorten it to ${max} or fewer, or split it in two.`;
+      this.tooLong.hidden = false;
+      return;
+    }
+    this.tooLong.hidden = true;
     this.input.value = "";
     this.send(text, text);
   }
