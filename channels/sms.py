@@ -28,16 +28,19 @@ SMS_ENCRYPTION_KEY default to keys generated once into VAR_DIR for local use.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Set, Text
+from urllib.parse import parse_qs
 
 from cryptography.fernet import Fernet
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
-from sanic.request import Request
+from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from channels import replies
@@ -45,6 +48,7 @@ from channels.keys import local_key
 from channels.sms_gateway import GatewayConfig, SmsGateway
 from channels.sms_store import SmsStore, conversation_id
 from channels.sms_text import Reply, Turn, compose, split_for_sms, to_gsm7
+from nlp.red_flags import find_red_flags
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +64,8 @@ CALLBACK_RESPONSES = {
     "utter_request_human": "call-back",
     "utter_book_appointment": "booking",
 }
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_BODY_BYTES = 64 * 1024  # an SMS webhook is a few hundred bytes; Body is at most 1,600 characters
 REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "SMS_WEBHOOK_URL")
 
 
@@ -96,6 +102,26 @@ class SmsOutput(CollectingOutputChannel):
             if action in CALLBACK_RESPONSES:
                 turn.flagged_for_callback = True
         return turn
+
+
+class TurnLocks:
+    """One asyncio lock per conversation, kept only while someone holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: Dict[str, asyncio.Lock] = {}
+        self._users: Dict[str, int] = {}
+
+    @contextlib.asynccontextmanager
+    async def held(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._locks[key]
 
 
 class SmsInput(InputChannel):
@@ -137,6 +163,9 @@ class SmsInput(InputChannel):
     ) -> None:
         self.enabled = enabled
         self._tasks: Set[asyncio.Task] = set()
+        # One message at a time per number, in arrival order: "MORE" or "1"
+        # must see the reply before it, and replies must not overtake each other.
+        self._turns = TurnLocks()
         if not enabled:
             return
         self.webhook_url = webhook_url
@@ -158,18 +187,35 @@ class SmsInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             if not self.enabled:
                 return response.json({"error": "the SMS channel is not configured"}, status=503)
+            if (request.content_type or "").split(";")[0].strip().lower() != FORM_TYPE:
+                return response.text(f"expected {FORM_TYPE}", status=415)
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return response.text("request too large", status=413)
             signature = request.headers.get("X-Twilio-Signature", "")
-            form = request.form or {}
+            # Twilio signs every field it posts, empty ones too (FromCity=, ...).
+            form = RequestParameters(parse_qs((request.body or b"").decode("utf-8", "replace"), keep_blank_values=True))
             if not signature or not self.validator.validate(self.webhook_url, form, signature):
                 return response.text("invalid signature", status=403)
             number, sid = form.get("From"), form.get("MessageSid")
             if not number or not sid:
                 return response.text("From and MessageSid are required", status=400)
             conversation = conversation_id(number, self.id_secret)
-            if self.store.first_time(sid, conversation):
-                task = asyncio.create_task(self.handle(on_new_message, number, conversation, form.get("Body") or ""))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            body = form.get("Body") or ""
+            try:
+                if not self.store.first_time(sid, conversation):
+                    return response.text(EMPTY_TWIML, content_type="text/xml")
+                if body.strip().upper() in STOP_WORDS:
+                    # At once, not in turn: a reply or retry still queued for
+                    # this number checks it before every attempt.
+                    self.store.opt_out(conversation)
+                    return response.text(EMPTY_TWIML, content_type="text/xml")
+            except SQLAlchemyError:
+                logger.exception("sms: the SMS store failed for %s", conversation)
+                return response.text("temporarily unavailable", status=503)  # the gateway retries
+            media = form.get("NumMedia") or "0"
+            task = asyncio.create_task(self.handle(on_new_message, number, conversation, body, media != "0"))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         return webhook
@@ -180,12 +226,16 @@ class SmsInput(InputChannel):
         number: str,
         conversation: str,
         body: str,
+        has_media: bool = False,
     ) -> None:
         """One inbound SMS, from keywords to the reply. Never raises."""
         try:
-            reply = await self._reply(on_new_message, number, conversation, body)
-            for text in reply:
-                await self.gateway.send(number, text, conversation)
+            async with self._turns.held(conversation):
+                reply = await self._reply(on_new_message, number, conversation, body, has_media)
+                wanted = lambda: not self.store.opted_out(conversation)  # noqa: E731
+                for text in reply:
+                    if not await self.gateway.send(number, text, conversation, wanted) and not wanted():
+                        break
         except Exception:
             logger.exception("sms: handling a message for %s failed", conversation)
 
@@ -195,6 +245,7 @@ class SmsInput(InputChannel):
         number: str,
         conversation: str,
         body: str,
+        has_media: bool = False,
     ) -> List[str]:
         """The texts to send for an inbound message (often one, none after STOP)."""
         text = body.strip()
@@ -215,8 +266,14 @@ class SmsInput(InputChannel):
                 f"Call {clinic.phone} ({clinic.hours}). Emergency: {clinic.emergency_number}. "
                 f"Reply STOP to opt out."
             )]
+        if not text and has_media:
+            return [to_gsm7(
+                f"{clinic.name}: I can't see photos. If you're worried about your skin after a treatment, "
+                f"call {clinic.phone}; in an emergency call {clinic.emergency_number}."
+            )]
         window = self.store.count_message(conversation, self.rate_window)
-        if window["count"] > self.rate_limit:
+        # A red flag is answered whatever the rate: the limit is for floods, not for a patient in trouble.
+        if window["count"] > self.rate_limit and not find_red_flags(text):
             if window["notified"]:
                 return []
             self.store.mark_limit_notified(conversation)
@@ -228,7 +285,7 @@ class SmsInput(InputChannel):
         if keyword == MORE_WORD:
             more = self.store.pending_more(conversation)
             if more:
-                self.store.remember_reply(conversation, None, [])
+                self.store.remember_reply(conversation, None, self.store.options(conversation))
                 return split_for_sms(more)
         choice = OPTION.match(text)
         if choice:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 import aiohttp
 
@@ -37,16 +37,23 @@ class SmsGateway:
         self.config = config
         self.url = f"{config.base_url.rstrip('/')}/2010-04-01/Accounts/{config.account_sid}/Messages.json"
 
-    async def send(self, to: str, body: str, log_id: str) -> Optional[str]:
+    async def send(
+        self, to: str, body: str, log_id: str, still_wanted: Callable[[], bool] = lambda: True
+    ) -> Optional[str]:
         """Sends `body` to `to`; returns the gateway's message SID, or None on failure.
 
         `log_id` names the conversation in logs (a hash, never the number).
+        `still_wanted` is asked before every attempt: a patient who texts STOP
+        while a retry waits gets nothing more.
         """
         data = {"To": to, "From": self.config.from_number, "Body": body}
         auth = aiohttp.BasicAuth(self.config.account_sid, self.config.auth_token)
         timeout = aiohttp.ClientTimeout(total=self.config.timeout)
         delay = self.config.first_backoff
         for attempt in range(1, self.config.attempts + 1):
+            if not still_wanted():
+                logger.info("sms: dropped a message for %s (opted out meanwhile)", log_id)
+                return None
             try:
                 async with aiohttp.ClientSession(timeout=timeout) as session:
                     async with session.post(self.url, data=data, auth=auth) as response:

@@ -24,6 +24,7 @@ from cryptography.fernet import Fernet
 
 METADATA = sa.MetaData()
 
+CALLBACK_PRIORITY = ("urgent", "call-back", "booking")  # most serious first
 INBOUND = sa.Table(
     "sms_inbound", METADATA,
     sa.Column("message_sid", sa.String(64), primary_key=True),
@@ -143,8 +144,15 @@ class SmsStore:
 
     # -- call-backs ------------------------------------------------------
     def keep_number_for_callback(self, conversation: str, number: str, reason: str) -> None:
+        """Keeps the number (encrypted) with the most serious reason so far:
+        a later booking request must not turn an urgent flag into a booking."""
         token = self.fernet.encrypt(number.encode()).decode()
         with self.engine.begin() as db:
+            current = db.execute(
+                sa.select(CALLBACKS.c.reason).where(CALLBACKS.c.conversation_id == conversation)
+            ).scalar()
+            if current and CALLBACK_PRIORITY.index(current) < CALLBACK_PRIORITY.index(reason):
+                reason = current
             db.execute(CALLBACKS.delete().where(CALLBACKS.c.conversation_id == conversation))
             db.execute(CALLBACKS.insert().values(
                 conversation_id=conversation, number_encrypted=token, reason=reason, flagged_at=time.time()))

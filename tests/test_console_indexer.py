@@ -222,9 +222,10 @@ def test_purge_deletes_idle_conversations_everywhere_and_is_audited(tracker: Tra
     assert dry.conversations == ["sms-old"] and default_store().conversation("sms-old")
     result = retention.purge(180, actor="test")
     assert result.deleted.conversations == 1 and result.deleted.events == 4 + 5
-    assert result.deleted.sms_rows == 2  # the call-back number and the opt-out
+    assert result.deleted.sms_rows == 1  # the call-back number
     assert default_store().conversation("sms-old") == [] and default_store().conversation("recent")
-    assert sms.callback_number("sms-old") is None and not sms.opted_out("sms-old")
+    # the opt-out outlives the conversation: a purge must not resume texting someone who said STOP
+    assert sms.callback_number("sms-old") is None and sms.opted_out("sms-old")
     assert not ConversationSummary.objects.filter(sender_id="sms-old").exists()
     assert not MessageSummary.objects.filter(sender_id="sms-old").exists()
     kept = Correction.objects.get(example="banana")  # redacted training data stays, unlinked

@@ -20,9 +20,10 @@ from twilio.request_validator import RequestValidator
 from actions.clinic import load_clinic
 from actions.gsm7 import is_gsm7, septets
 from actions.kb import KnowledgeBase
+from channels.sms_store import conversation_id
 from tests.fake_twilio import FakeTwilio
 from tests.servers import Servers, restart_rasa, start_servers, stop
-from tests.sms_support import TOKEN, post, sms_settings, text_in
+from tests.sms_support import ACCOUNT_SID, CLINIC_NUMBER, TOKEN, post, sms_settings, text_in
 
 RATE_LIMIT = 6
 CLINIC = load_clinic()
@@ -188,3 +189,84 @@ def test_no_phone_number_in_logs_or_tracker_store(sms, twilio) -> None:
     with sqlite3.connect(sms.tracker_db) as db:
         senders = {r[0] for r in db.execute("SELECT DISTINCT sender_id FROM events")}
     assert any(s.startswith("sms-") for s in senders)
+
+
+def test_twilio_signs_its_empty_fields_too(sms, twilio, number) -> None:
+    # What Twilio really posts: many fields, several of them empty.
+    form = {"From": number, "To": CLINIC_NUMBER, "Body": "does it hurt?", "MessageSid": f"SM{uuid.uuid4().hex}",
+            "AccountSid": ACCOUNT_SID, "NumMedia": "0", "NumSegments": "1", "SmsStatus": "received",
+            "FromCity": "", "FromState": "", "FromZip": "", "FromCountry": "US", "ToCity": "", "ToZip": ""}
+    assert post(sms, form).status_code == 200
+    [body] = twilio.wait_for(number, 1)
+    assert "numbing" in body
+
+
+def test_wrong_content_type_and_oversized_requests_get_clear_errors(sms, twilio, number) -> None:
+    as_json = requests.post(f"{sms.rasa_url}/webhooks/sms/webhook", json={"From": number, "Body": "hi"}, timeout=10)
+    assert as_json.status_code == 415
+    huge = {"From": number, "Body": "x" * 70_000, "MessageSid": f"SM{uuid.uuid4().hex}"}
+    assert post(sms, huge).status_code == 413
+    time.sleep(1)
+    assert twilio.messages_to(number) == []
+
+
+def test_a_picture_without_text_gets_the_clinics_number(sms, twilio, number) -> None:
+    form = {"From": number, "To": CLINIC_NUMBER, "Body": "", "MessageSid": f"SM{uuid.uuid4().hex}",
+            "AccountSid": ACCOUNT_SID, "NumMedia": "1", "MediaUrl0": "https://api.twilio.com/media/ME1",
+            "MediaContentType0": "image/jpeg"}
+    assert post(sms, form).status_code == 200
+    [body] = twilio.wait_for(number, 1)
+    assert "can't see photos" in body and CLINIC.phone in body
+
+
+def test_an_urgent_message_is_answered_even_over_the_rate_limit(sms, twilio, number) -> None:
+    for i in range(RATE_LIMIT + 2):
+        text_in(sms, number, f"question {i} about downtime")
+        time.sleep(0.3)
+    twilio.wait_for(number, RATE_LIMIT + 1)
+    text_in(sms, number, "my cheek is oozing pus and I have a fever")
+    bodies = twilio.wait_for(number, RATE_LIMIT + 2)
+    assert bodies[-1].startswith("What you describe could be a complication")
+
+
+def test_stop_cancels_a_reply_waiting_for_a_retry(sms, twilio, number) -> None:
+    twilio.fail_next = 3
+    before = twilio.attempts
+    try:
+        text_in(sms, number, "how many sessions do I need")
+        deadline = time.monotonic() + 20
+        while twilio.attempts == before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        text_in(sms, number, "STOP")  # during the 0.5 s back-off after the first failure
+        time.sleep(4)
+        assert twilio.attempts - before == 1 and twilio.messages_to(number) == []
+    finally:
+        twilio.fail_next = 0
+
+
+def test_more_keeps_the_numbered_options(sms, twilio, number) -> None:
+    text_in(sms, number, "does it hurt?")  # the first reply carries the notice, leaving no room for options
+    twilio.wait_for(number, 1)
+    text_in(sms, number, "how much downtime is there?")
+    first = twilio.wait_for(number, 2)[-1]
+    assert "Reply MORE" in first and "Reply 1 for" in first
+    text_in(sms, number, "MORE")
+    twilio.wait_for(number, 3)
+    time.sleep(1)
+    sent = len(twilio.messages_to(number))
+    text_in(sms, number, "1")
+    bodies = twilio.wait_for(number, sent + 1)
+    first_related = KB.entries[KB.entries["downtime"].related[0]]
+    assert bodies[-1].startswith(first_related.main.short[:40])
+
+
+def test_a_later_booking_does_not_downgrade_an_urgent_call_back(sms, twilio, number) -> None:
+    text_in(sms, number, "I have a fever and blisters since my microneedling")
+    twilio.wait_for(number, 1)
+    text_in(sms, number, "I'd like to book an appointment")
+    twilio.wait_for(number, 2)
+    time.sleep(0.5)
+    conversation = conversation_id(number, sms.env["SMS_ID_SECRET"].encode())
+    with sqlite3.connect(sms.tracker_db) as db:
+        reasons = db.execute("SELECT reason FROM sms_callbacks WHERE conversation_id = ?", (conversation,)).fetchall()
+    assert reasons == [("urgent",)]

@@ -24,7 +24,10 @@ from channels.sms_store import CALLBACKS, INBOUND, OPT_OUTS, STATE
 from review.tracker_store import chunks
 
 logger = logging.getLogger(__name__)
-TABLES = (INBOUND, OPT_OUTS, STATE, CALLBACKS)
+# Deleted with a conversation. Opt-outs stay: a patient who texted STOP must
+# not start receiving messages because their conversation was purged or
+# deleted (the row holds only the keyed hash of the number).
+DELETED_WITH_A_CONVERSATION = (INBOUND, STATE, CALLBACKS)
 
 
 @functools.lru_cache(maxsize=4)
@@ -79,11 +82,11 @@ def callback_number(conversation: str) -> Optional[str]:
 
 
 def delete_conversations(conversations: Sequence[str]) -> int:
-    """Deletes these conversations' rows from every SMS table; returns how many."""
-    present = _present([table.name for table in TABLES])
+    """Deletes these conversations' SMS rows (not their opt-outs); returns how many."""
+    present = _present([table.name for table in DELETED_WITH_A_CONVERSATION])
     deleted = 0
     with engine().begin() as db:
-        for table in TABLES:
+        for table in DELETED_WITH_A_CONVERSATION:
             if table.name not in present:
                 continue
             for part in chunks(list(conversations)):
