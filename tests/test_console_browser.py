@@ -247,6 +247,21 @@ def test_marking_a_follow_up_done_takes_it_off_the_queue(tab: Tab, console: Cons
     audit_has(page, console, "follow_up_done", patients["urgent"])
 
 
+def test_a_flag_raised_after_the_queue_was_opened_keeps_the_follow_up_open(
+    tab: Tab, console: Console, patients: Patients, servers: Servers
+) -> None:
+    page = tab.page
+    page.goto(f"{console.url}/followups/")
+    item = page.locator(f'li.queue-item[data-conversation="{patients["callback"]}"]')
+    item.get_by_label("Note").fill("Left a voicemail.")
+    # meanwhile the patient writes again, and this time it is urgent
+    servers.send(patients["callback"], "now my cheek is oozing pus and I have a fever")
+    assert page.request.get(f"{console.url}/api/conversations").ok  # a colleague's page indexes it
+    item.get_by_role("button", name="Mark done").click()
+    expect(page.get_by_role("status")).to_contain_text("flagged again")
+    expect(page.locator(f'li.queue-item[data-conversation="{patients["callback"]}"]')).to_have_count(1)
+
+
 def test_a_correction_lands_in_the_exported_training_data(
     tab: Tab, console: Console, patients: Patients, tmp_path: Path
 ) -> None:

@@ -3,6 +3,9 @@ each marked done by the signed-in staff member with a note."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Optional
+
 from django.contrib import messages
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
@@ -41,17 +44,38 @@ def queue(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _seen(value: str) -> Optional[datetime]:
+    try:
+        seen = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return seen if seen.tzinfo else None
+
+
 @require_POST
 def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
+    indexer.refresh()  # a flag raised since the page loaded must be known here
     summary = get_object_or_404(ConversationSummary, pk=pk)
     form = FollowUpForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write a note saying what was done.")
         return redirect("followups")
+    # Done covers what the staff member saw: the latest flag when the page loaded.
+    seen = _seen(request.POST.get("seen", ""))
+    latest = summary.last_flagged_at or timezone.now()
+    if seen is None:
+        messages.error(request, "The queue was out of date. Reload it and try again.")
+        return redirect("followups")
     FollowUp.objects.create(
         sender_id=summary.sender_id, done_by=request.user, note=form.cleaned_data["note"],
-        covers_until=summary.last_flagged_at or timezone.now(),
+        covers_until=min(seen, latest),
     )
+    if latest > seen:
+        messages.warning(request, f"{summary.sender_id} was flagged again after you opened the queue: "
+                                  "it stays in the queue. Read the new messages.")
+        audit.record("follow_up_done", request, conversation=summary.sender_id,
+                     urgent=summary.urgent or None, callback=summary.callback or None, flagged_again=True)
+        return redirect("followups")
     audit.record("follow_up_done", request, conversation=summary.sender_id,
                  urgent=summary.urgent or None, callback=summary.callback or None)
     messages.success(request, f"Marked {summary.sender_id} as done.")
