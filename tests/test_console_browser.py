@@ -319,6 +319,9 @@ def test_insights_are_drawn_as_svg(tab: Tab, console: Console) -> None:
     assert page.locator("figure.chart svg rect").count() > 3
     assert page.locator("script").count() == 0
     page.screenshot(path=ARTIFACTS / "console-insights.png", full_page=True)
+    # an absurd range is cut to the last three years before it
+    huge = page.request.get(f"{console.url}/insights/?start=0001-01-01&end=2030-01-01")
+    assert huge.ok and "<p>2026-12-31 to 2030-01-01 (by week).</p>" in huge.text()
 
 
 def test_an_admin_deletes_a_conversation_on_request(

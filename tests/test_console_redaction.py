@@ -22,6 +22,8 @@ from review.redaction import find_personal_data, for_training, redact  # noqa: E
     "+44 7700 900123",
     "07700 900123",
     "+15550100142",
+    "+44\u00a07700\u00a0900123",  # no-break spaces, as a contact card pastes them
+    "555\u2011010\u20130199",  # non-breaking hyphen and en dash
     "020 7946 0958",
 ])
 def test_phone_numbers_in_several_formats(phone: str) -> None:
@@ -47,6 +49,9 @@ def test_email_addresses(email: str) -> None:
     ("I was born in 1979", "I was born in [date]"),
     ("date of birth 1979", "date of birth [date]"),
     ("12th of May 2001 is my date of birth", "[date] is my date of birth"),
+    ("born 12-May-1990", "born [date]"),
+    ("dob 5 March 82", "dob [date]"),
+    ("my DOB is 1990", "my DOB is [date]"),
 ])
 def test_dates_of_birth(text: str, expected: str) -> None:
     assert redact(text) == expected
@@ -60,6 +65,10 @@ def test_dates_of_birth(text: str, expected: str) -> None:
     ("im called mary-jane watson", "im called [name]"),
     ("Hi, this is Sarah O'Neil from the office", "Hi, this is [name] from the office"),
     ("This is Anne-Marie Smith, call me back", "This is [name], call me back"),
+    ("my name is May Lee, does it hurt", "my name is [name], does it hurt"),
+    ("My name is Will Smith.", "My name is [name]."),
+    ("my name is Łukasz Nowak", "my name is [name]"),
+    ("i'm called Nguyễn Thị Hoa", "i'm called [name]"),
 ])
 def test_names_introduced(text: str, expected: str) -> None:
     assert redact(text) == expected

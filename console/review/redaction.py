@@ -45,15 +45,16 @@ DATES = [
     re.compile(r"(?<![\d.,/-])\d{1,2}([/.-])\d{1,2}\1(?:\d{4}|\d{2})(?![\d/.-]?\d)"),
     # 1990-05-12
     re.compile(r"(?<![\d.,/-])(?:19|20)\d{2}([/.-])\d{1,2}\1\d{1,2}(?![\d/.-]?\d)"),
-    # 12 May 1990, 12th of May, 1990
-    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{MONTH}\.?,?\s+(?:19|20)\d{{2}}\b", re.I),
+    # 12 May 1990, 12th of May, 1990, 12-May-1990, 5 March 82
+    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?[\s-]+{MONTH}\.?,?[\s-]+(?:(?:19|20)\d{{2}}|\d{{2}})\b", re.I),
     # May 12, 1990 / May 12th 1990
     re.compile(rf"\b{MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}\b", re.I),
     # born in 1990, DOB: 1990 (the year alone, when said to be the birth)
-    re.compile(r"\b(?:born(?:\s+in)?|dob|d\.o\.b\.?|date of birth)\s*:?\s*(?P<pii>(?:19|20)\d{2})\b", re.I),
+    re.compile(r"\b(?:born(?:\s+in)?|dob|d\.o\.b\.?|date of birth)\s*(?::|is|was)?\s*(?P<pii>(?:19|20)\d{2})\b", re.I),
 ]
 # Digits with the separators phone numbers use; counted below (7 to 15 digits).
-PHONE = re.compile(r"(?<![\w+])(?:\+|\(\s*)?\d[\d \t().-]{4,}\d(?![\w])")
+# (Spaces and dashes include the no-break and typographic ones a contact card pastes.)
+PHONE = re.compile(r"(?<![\w+])(?:\+|\(\s*)?\d[\d \t().\-\u00a0\u2009\u202f\u2010-\u2015]{4,}\d(?![\w])")
 PHONE_DIGITS = (7, 15)
 # A decimal or a range ("0.5-2.5", "3-5") is not a phone number.
 NOT_PHONE = re.compile(r"^\d{1,3}(?:\.\d+)?(?:\s*-\s*\d{1,3}(?:\.\d+)?)?$")
@@ -74,13 +75,17 @@ INTRODUCTIONS = {
         [{"LOWER": "call"}, {"LOWER": "me"}],
     ],
 }
-NAME_SHAPE = r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’-]*[A-Za-zÀ-ÿ]$"  # Sarah, O'Neil, Mary-Jane
+NAME_SHAPE = r"^[^\W\d_](?:[^\W\d_]|['’-])*[^\W\d_]$"  # Sarah, O'Neil, Mary-Jane, Łukasz, Nguyễn
+# Right after "my name is" a stop word is taken too ("May Lee", "Will Smith"):
+# hiding a non-name costs less than showing a name. Later words must not be
+# stop words ("Sarah Jones and I ...").
+FIRST_NAME_WORD = {"TEXT": {"REGEX": NAME_SHAPE}}
 NAME_WORD = {"TEXT": {"REGEX": NAME_SHAPE}, "IS_STOP": False}
 TITLE_WORD = {"TEXT": {"REGEX": NAME_SHAPE}, "IS_STOP": False, "IS_TITLE": True}
 # Words that follow "this is"/"call me" capitalised but are not names.
 NOT_NAMES = {"back", "microneedling", "urgent", "normal", "ok", "okay", "fine", "please", "asap"}
-NAME_TAIL = re.compile(r"(?:[-'’][A-Za-zÀ-ÿ]+)+")  # the "-Jane" of Mary-Jane
-NEXT_WORD = re.compile(r"[ \t]+([A-Za-zÀ-ÿ]+)\b")
+NAME_TAIL = re.compile(r"(?:[-'’][^\W\d_]+)+")  # the "-Jane" of Mary-Jane
+NEXT_WORD = re.compile(r"[ \t]+([^\W\d_]+)\b")
 NEXT_TITLE_WORD = re.compile(r"[ \t]+([A-ZÀ-Þ][a-zß-ÿ]+)\b")
 TRIGGER_HINT = re.compile(r"\b(?:name|names|called|named|this is|call me)\b", re.I)
 
@@ -110,11 +115,12 @@ class _NameFinder:
         matcher = Matcher(nlp.vocab)
         for label, triggers in INTRODUCTIONS.items():
             word = TITLE_WORD if label == "intro_title" else NAME_WORD
+            first = TITLE_WORD if label == "intro_title" else FIRST_NAME_WORD
             for trigger in triggers:
                 # The trigger, then one to three name words (Sarah, Sarah Jane Smith).
                 matcher.add(
                     label,
-                    [trigger + [word] + [dict(word, OP="?"), dict(word, OP="?")]],
+                    [trigger + [first] + [dict(word, OP="?"), dict(word, OP="?")]],
                     greedy="LONGEST",  # "Sarah Jane Smith", not "Sarah" and then a leak
                 )
         self._nlp, self._matcher = nlp, matcher
@@ -130,9 +136,12 @@ class _NameFinder:
         found: List[Span] = []
         for match_id, start, end in matches:
             title_only = self._nlp.vocab.strings[match_id] == "intro_title"
-            words = [t for t in doc[start:end] if re.match(NAME_SHAPE, t.text) and not t.is_stop]
             # the trigger's own words ("name", "called", "call") are not part of the name
-            words = [t for t in words if t.i >= self._first_name_index(doc, start, end)]
+            first = self._first_name_index(doc, start, end)
+            words = [
+                t for t in doc[first:end]
+                if re.match(NAME_SHAPE, t.text) and not (t.is_stop and (title_only or t.i > first))
+            ]
             words = [t for t in words if t.lower_ not in NOT_NAMES]
             if not words:
                 continue

@@ -18,6 +18,7 @@ from review import charts, indexer
 from review.models import ConversationSummary, MessageSummary
 
 DEFAULT_DAYS = 90
+MAX_DAYS = 3 * 366
 DAILY_UP_TO = 62  # longer ranges are drawn by week
 CHANNEL_SERIES = {"Web": "bar-web", "SMS": "bar-sms", "REST": "bar-rest", "Other": "bar-other"}
 CHANNEL_LABELS = {"web": "Web", "sms": "SMS", "rest": "REST"}
@@ -33,7 +34,10 @@ def _range(form: RangeForm) -> Tuple[date, date]:
     data = form.cleaned_data if form.is_valid() else {}
     end = data.get("end") or today
     start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
-    return (start, end) if start <= end else (end, start)
+    start, end = (start, end) if start <= end else (end, start)
+    # Charts of more than a few years are unreadable, and years 1-9999 would
+    # make a 2-core server count millions of empty buckets.
+    return max(start, end - timedelta(days=MAX_DAYS - 1)), end
 
 
 def _bucketing(start: date, end: date) -> Tuple[Callable[[date], str], List[str]]:
