@@ -288,3 +288,20 @@ def test_database_urls_for_the_console(tmp_path: Path) -> None:
     for bad in ("mysql://x/y", "sqlite://", "postgresql://host/"):
         with pytest.raises(ValueError):
             database_config(bad)
+
+
+def test_a_gap_is_waited_for_from_when_it_was_first_seen(console_db: Path, monkeypatch) -> None:
+    """PostgreSQL: a slow turn may commit ids below ones already visible, with old timestamps."""
+    from review import indexer
+    from review.tracker_store import EventRow
+
+    monkeypatch.setattr(indexer, "GAP_GRACE_SECONDS", 0.5)
+    half_a_minute_ago = time.time() - 30
+    rows = [EventRow(i, "s", "user", half_a_minute_ago, None, None) for i in (1, 2, 4, 5)]
+    assert [r.id for r in indexer._settled(rows, 0, "postgresql")] == [1, 2]  # id 3 may still commit
+    assert [r.id for r in indexer._settled(rows, 0, "postgresql")] == [1, 2]
+    time.sleep(0.6)
+    assert [r.id for r in indexer._settled(rows, 0, "postgresql")] == [1, 2, 4, 5]  # it was rolled back
+    long_ago = [EventRow(i, "s", "user", time.time() - 3600, None, None) for i in (7, 9)]
+    assert [r.id for r in indexer._settled(long_ago, 6, "postgresql")] == [7, 9]  # history, not in flight
+    assert [r.id for r in indexer._settled(rows, 0, "sqlite")] == [1, 2, 4, 5]

@@ -47,7 +47,11 @@ from review.tracker_store import EventRow, TrackerStore, chunks, default_store
 logger = logging.getLogger(__name__)
 
 BATCH = 5000
+# An id gap (PostgreSQL) may be a transaction still committing: wait this long
+# after first seeing it, unless the events after it are older than any turn lasts.
 GAP_GRACE_SECONDS = 10.0
+HISTORIC_GAP_SECONDS = 600.0
+_GAPS_SEEN: Dict[int, float] = {}  # missing id -> when this process first saw it missing
 SEARCH_TEXT_LIMIT = 4000
 PREVIEW_CHARS = 140
 CHANNELS = {"socketio": "web", "sms": "sms", "rest": "rest"}
@@ -142,13 +146,25 @@ def _reset(state: IndexState, source: str, progress: Progress) -> IndexState:
 
 
 def _settled(rows: List[EventRow], after: int, dialect: str) -> List[EventRow]:
-    """The rows up to the first id gap that may still be filling (not SQLite)."""
+    """The rows up to the first id gap that may still be filling (not SQLite).
+
+    Rasa stamps events when they happen, not when they commit, so a slow turn
+    can commit ids below ones already visible with old timestamps: a gap is
+    waited for from when it was first seen here, not from its neighbours' age.
+    """
     if dialect == "sqlite":
         return rows  # one writer at a time: ids are committed in order
-    recent = time.time() - GAP_GRACE_SECONDS
+    now, historic = time.monotonic(), time.time() - HISTORIC_GAP_SECONDS
+    for stale in [gap for gap in _GAPS_SEEN if gap <= after]:
+        del _GAPS_SEEN[stale]
+    expected = after + 1
+    for row in rows:  # note every gap of the batch at once, so they wait together
+        if row.id != expected:
+            _GAPS_SEEN.setdefault(expected, now)
+        expected = row.id + 1
     expected = after + 1
     for position, row in enumerate(rows):
-        if row.id != expected and row.timestamp > recent:
+        if row.id != expected and row.timestamp > historic and now - _GAPS_SEEN[expected] < GAP_GRACE_SECONDS:
             return rows[:position]
         expected = row.id + 1
     return rows
