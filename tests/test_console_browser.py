@@ -175,6 +175,10 @@ def test_filters_narrow_the_list(tab: Tab, console: Console, patients: Patients)
     expect(page).to_have_url(re.compile(r"&q=SARAH"))
     expect(page.locator("tbody tr[data-conversation]")).to_have_count(1)
     assert listed(page) == [patients["personal"]]
+    # searching the patients' unredacted words is on record
+    page.goto(f"{console.url}/audit/?action=search")
+    searches = page.locator("table.audit tbody tr").all_inner_texts()
+    assert any("SARAH.JONES@example" in d and "matches=1" in d for d in searches), searches
 
 
 def test_a_transcript_is_redacted_and_reveal_shows_it_and_is_audited(
@@ -310,6 +314,7 @@ def test_exports_are_redacted_unless_asked_and_audited(tab: Tab, console: Consol
     details = page.locator("table.audit tbody tr").all_inner_texts()
     assert any("format=csv" in d and "redacted=True" in d for d in details), details
     assert any("format=jsonl" in d and "redacted=False" in d for d in details), details
+    assert all(patients["personal"] in d for d in details)  # whose data left
 
 
 def test_insights_are_drawn_as_svg(tab: Tab, console: Console) -> None:

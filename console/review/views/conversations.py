@@ -13,7 +13,7 @@ from review import audit, exports, indexer, retention, sms_records
 from review.filters import ConversationFilter, conversations
 from review.forms import DeleteForm, ExportForm
 from review.models import ConversationSummary, FollowUp
-from review.redaction import redactor
+from review.redaction import redact, redactor
 from review.tracker_store import default_store
 from review.transcript import build, redacted
 from review.views.access import admin_required, paginate, query_without_page
@@ -30,6 +30,10 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     form = ConversationFilter(request.GET or None)
     page = paginate(request, conversations(form).only(*LIST_FIELDS))
     active = form.active()
+    if active.get("q"):
+        # Free text searches the patients' own words, unredacted: who looked
+        # for what is on record (the query redacted in turn).
+        audit.record("search", request, query=redact(active["q"]), matches=page.paginator.count)
     return render(request, "review/conversations.html", {
         "form": form,
         "page": page,
@@ -106,6 +110,7 @@ def export(request: HttpRequest) -> HttpResponse:
     active = filters.active()
     audit.record(
         "export", request, format=kind, conversations=len(chosen), redacted=not unredacted,
+        ids=[summary.sender_id for summary in chosen],  # whose data left, for a patient who asks
         scope=form.cleaned_data["scope"],
         filter={k: v for k, v in active.items() if k != "q"} or None,
         text_search=bool(active.get("q")) or None,
