@@ -305,3 +305,30 @@ def test_a_gap_is_waited_for_from_when_it_was_first_seen(console_db: Path, monke
     long_ago = [EventRow(i, "s", "user", time.time() - 3600, None, None) for i in (7, 9)]
     assert [r.id for r in indexer._settled(long_ago, 6, "postgresql")] == [7, 9]  # history, not in flight
     assert [r.id for r in indexer._settled(rows, 0, "sqlite")] == [1, 2, 4, 5]
+
+
+def test_deleting_a_conversation_takes_its_words_out_of_the_training_file(
+    tracker: TrackerWriter, tmp_path: Path
+) -> None:
+    from django.test import override_settings
+
+    from review import indexer, retention, training_export
+    from review.models import AuditEntry, Correction, MessageSummary, User
+
+    tracker.add("asked-to-forget", session_start(NOW - DAY) + turn(NOW - DAY + 1, "kazoo face?", "nlu_fallback", 0.2))
+    tracker.add("another", session_start(NOW - DAY) + turn(NOW - DAY + 1, "bassoon face?", "nlu_fallback", 0.2))
+    indexer.refresh()
+    reviewer = User.objects.get_or_create(username="reviewer-forget")[0]
+    for sender, text in (("asked-to-forget", "kazoo face?"), ("another", "bassoon face?")):
+        message = MessageSummary.objects.get(sender_id=sender)
+        Correction.objects.create(event_id=message.event_id, sender_id=sender, original_intent="nlu_fallback",
+                                  original_confidence=0.2, intent="out_of_scope", example=text,
+                                  reviewed_by=reviewer)
+    out = tmp_path / "reviewed.yml"
+    with override_settings(REVIEWED_NLU_FILE=out):
+        training_export.export()
+        assert "kazoo face?" in out.read_text() and "bassoon face?" in out.read_text()
+        retention.delete_conversation("asked-to-forget", None)
+    assert "kazoo face?" not in out.read_text() and "bassoon face?" in out.read_text()
+    entry = AuditEntry.objects.filter(action="delete_conversation", conversation="asked-to-forget").get()
+    assert entry.detail["training_file_rewritten"] is True

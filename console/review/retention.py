@@ -15,12 +15,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import List, Optional, Sequence
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
-from review import audit, indexer, sms_records
+from review import audit, indexer, sms_records, training_export
 from review.models import ConversationSummary, Correction, FollowUp, MessageSummary
 from review.tracker_store import chunks, default_store
 
@@ -51,12 +53,25 @@ def _delete(sender_ids: Sequence[str], keep_corrections: bool) -> Deleted:
     return Deleted(len(sender_ids), events, sms_rows)
 
 
-def delete_conversation(sender_id: str, request: HttpRequest) -> Deleted:
-    """Deletes one conversation at a patient's request (an admin's action)."""
-    deleted = _delete([sender_id], keep_corrections=False)
+def delete_conversation(sender_id: str, request: Optional[HttpRequest]) -> Deleted:
+    """Deletes one conversation at a patient's request (an admin's action).
+
+    Their words go from the training file too, if a correction had put them
+    there (the next `make train` drops them from the model); a failure half
+    way is on record as well.
+    """
+    corrected = Correction.objects.filter(sender_id=sender_id).exists()
+    try:
+        deleted = _delete([sender_id], keep_corrections=False)
+    except Exception:
+        audit.record("delete_conversation", request, conversation=sender_id, failed=True)
+        raise
+    rewritten = corrected and Path(settings.REVIEWED_NLU_FILE).exists()
+    if rewritten:
+        training_export.export()
     audit.record(
         "delete_conversation", request, conversation=sender_id,
-        events=deleted.events, sms_rows=deleted.sms_rows,
+        events=deleted.events, sms_rows=deleted.sms_rows, training_file_rewritten=rewritten or None,
     )
     return deleted
 
