@@ -492,12 +492,14 @@ def test_offline_notice_queue_and_reconnect(open_tab, site: Site) -> None:
     pending = page.locator("clinic-chat .msg.user.pending").filter(has_text=question)
     expect(pending).to_be_visible()
     expect(pending).to_contain_text("Waiting to send")
+    bubble = pending.element_handle()  # updated in place once sent: a screen reader hears it once
     page.screenshot(path=ARTIFACTS / "webchat-offline.png")
 
     restart_rasa(site.servers)
     expect(notice).to_be_hidden()
     expect(pending).to_have_count(0)
     expect(user(page, question)).to_be_visible()
+    assert bubble.evaluate("node => node.isConnected && !node.querySelector('.status')")
     expect(bot(page, "three to five")).to_be_visible()
     assert session_id(page) == sender
     assert user_texts(site, sender) == ["/greet", question]  # same conversation, sent once

@@ -585,7 +585,12 @@ class ClinicChat extends HTMLElement {
     if (!message || Boolean(message.pending) === pending) return;
     message.pending = pending;
     const node = this.log.querySelector(`[data-id="${id}"]`);
-    if (node) node.replaceWith(this.renderMessage(message));
+    if (!node) return;
+    // In place: a replaced node would be a new addition to the live log, read out twice.
+    node.classList.toggle("pending", pending);
+    const status = node.querySelector(".status");
+    if (pending && !status) node.append(el(this.ownerDocument, "span", { class: "status", text: "Waiting to send" }));
+    if (!pending && status) status.remove();
   }
 
   renderMessage(message) {
