@@ -425,6 +425,14 @@ def test_phone_size(open_tab) -> None:
     expect(page.get_by_role("button", name="Close chat")).to_be_in_viewport()
     expect(page.get_by_role("button", name="Send")).to_be_in_viewport()
     page.screenshot(path=ARTIFACTS / "webchat-phone.png")
+    # full screen, it is a modal dialog: Tab never reaches the page hidden behind it
+    expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_have_attribute("aria-modal", "true")
+    outside = "() => { const a = document.activeElement; return a && a !== document.body && a.tagName !== 'CLINIC-CHAT'; }"
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        assert not page.evaluate(outside), page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
+    page.get_by_role("button", name="Close chat").click()
+    assert page.evaluate("[...document.body.children].every(n => !n.inert)")  # the page is back
     assert tab.errors == [] and tab.dialogs == []
 
 

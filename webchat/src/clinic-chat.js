@@ -17,6 +17,7 @@ import { io } from "./vendor/socket.io.esm.min.js";
 const STORAGE_PREFIX = "clinic-chat:v1:";
 const MAX_HISTORY = 200;
 const MAX_BUTTONS = 12;
+const FULL_SCREEN = "(max-width: 480px)"; // where the panel covers the page
 const LINK_SCHEMES = new Set(["http:", "https:", "tel:", "mailto:"]);
 // [label](url), or a bare http(s) URL.
 const LINK_TOKEN = /\[([^[\]\n]{1,300})\]\(([^()\s]{1,2000})\)|\bhttps?:\/\/[^\s<>"'`]+/gi;
@@ -138,7 +139,7 @@ input:focus-visible { outline-offset: 1px; border-color: var(--cc-primary); }
   flex: none; min-height: 44px; padding: 0 16px; border: 0; border-radius: 10px;
   background: var(--cc-primary); color: var(--cc-on-primary); font-weight: 600;
 }
-@media (max-width: 480px) {
+@media ${FULL_SCREEN} {
   .panel {
     inset: 0; width: 100%; height: 100%; max-height: none;
     border-radius: 0; border: 0;
@@ -425,6 +426,7 @@ class ClinicChat extends HTMLElement {
   async open({ focus }) {
     this.panel.hidden = false;
     this.launcher.hidden = true;
+    this.setModal(true);
     this.launcher.setAttribute("aria-expanded", "true");
     if (focus) this.input.focus();
     await this.ready;
@@ -440,12 +442,32 @@ class ClinicChat extends HTMLElement {
   }
 
   close() {
+    this.setModal(false);
     this.panel.hidden = true;
     this.launcher.hidden = false;
     this.launcher.setAttribute("aria-expanded", "false");
     this.state.open = false;
     this.save();
     this.launcher.focus();
+  }
+
+  // On a phone the panel covers the whole page: it is then a modal dialog, and
+  // the page behind it is inert, so Tab and a screen reader's swipes stay in it.
+  setModal(on) {
+    const view = this.ownerDocument.defaultView;
+    const modal = on && Boolean(view && view.matchMedia(FULL_SCREEN).matches);
+    this.panel.setAttribute("aria-modal", String(modal));
+    for (const node of this.inerted || []) node.inert = false;
+    this.inerted = [];
+    if (!modal) return;
+    for (let node = this; node && node.parentElement; node = node.parentElement) {
+      for (const sibling of node.parentElement.children) {
+        if (sibling !== node && !sibling.inert && sibling.tagName !== "SCRIPT") {
+          sibling.inert = true;
+          this.inerted.push(sibling);
+        }
+      }
+    }
   }
 
   // -- connection
