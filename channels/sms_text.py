@@ -58,19 +58,31 @@ def limit(text: str) -> int:
 
 
 def length(text: str) -> int:
-    """Length as the limit counts it (GSM-7 septets, or UCS-2 characters)."""
-    return septets(text) if is_gsm7(text) else len(text)
+    """Length as the limit counts it (GSM-7 septets, or UCS-2 code units)."""
+    return septets(text) if is_gsm7(text) else len(text.encode("utf-16-le")) // 2
 
 
 def fits(text: str) -> bool:
     return length(text) <= limit(text)
 
 
+def prefix_within(text: str, room: int) -> str:
+    """The longest start of `text` whose length, as the limit counts it, is at most `room`
+    (an extension character such as € or [ takes two GSM-7 septets, an emoji two UCS-2 units)."""
+    gsm = is_gsm7(text)
+    used = 0
+    for index, ch in enumerate(text):
+        used += septets(ch) if gsm else len(ch.encode("utf-16-le")) // 2
+        if used > room:
+            return text[:index]
+    return text
+
+
 def shorten(text: str, room: int) -> str:
     """`text` cut at the last sentence end within `room`, or at a word."""
     if length(text) <= room:
         return text
-    cut = text[: max(0, room - 3)]
+    cut = prefix_within(text, max(0, room - 3))
     sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
     if sentence_end > room // 2:
         return cut[: sentence_end + 1]
@@ -92,7 +104,7 @@ def split_for_sms(text: str, parts: int = 3) -> List[str]:
         if piece.endswith("..."):
             piece = piece[:-3]
         chunks.append(piece.strip())
-        rest = rest[len(piece):].strip()
+        rest = rest[len(piece):].lstrip(" ,;:")  # the next part starts with a word
     if rest and chunks:
         chunks[-1] = shorten(chunks[-1] + " " + rest, room)
     return chunks

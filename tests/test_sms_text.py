@@ -67,3 +67,16 @@ def test_conversation_ids_are_keyed_hashes() -> None:
     assert a == conversation_id("+155501001234", b"secret")  # formatting doesn't matter
     assert a != conversation_id("+155501001234", b"other secret")
     assert "5550100" not in a and a.startswith("sms-")
+
+
+def test_cuts_count_gsm7_septets_and_ucs2_units_not_characters() -> None:
+    from channels.sms_text import length, shorten, split_for_sms
+
+    euros = "price in € " * 60  # € is an extension character: two septets
+    assert length(shorten(euros, 306)) <= 306
+    brackets = ("Aftercare [day 1]: gentle cleanser only, then sunscreen. " * 12).strip()
+    parts = split_for_sms(brackets)
+    assert parts and all(length(part) <= 306 for part in parts)
+    assert not any(part.startswith((",", ";", ":")) for part in parts)
+    greek = "Η μικροβελόνωση πονάει; " * 20  # not GSM-7: UCS-2, 134 units in two segments
+    assert length(shorten(greek, 134)) <= 134
