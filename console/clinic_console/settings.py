@@ -138,6 +138,9 @@ LOGIN_REDIRECT_URL = "conversations"
 
 # Sessions: server-side rows, idle timeout (renewed on each request), gone
 # when the browser closes (shared computers at a front desk).
+# Flash messages in the session, not in a cookie of their own (which would
+# not get the session cookie's Secure flag).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_NAME = "console_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
