@@ -524,14 +524,37 @@ def clinic_site(site: Site) -> Iterator[str]:
         f'<script type="module" src="{site.url}/webchat/clinic-chat.js"></script>'
         f'<clinic-chat config="{site.url}/webchat/config.json"></clinic-chat></body></html>'
     ).encode()
+    flaky_page = (
+        f'<!doctype html><html lang="en"><head><title>Flaky</title></head><body>'
+        f'<script type="module" src="{site.url}/webchat/clinic-chat.js"></script>'
+        f'<clinic-chat config="/flaky/config.json"></clinic-chat></body></html>'
+    ).encode()
+    flaky = {"failures": 2}  # /flaky/config.json answers 503 twice, then the real config
 
     class Page(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if self.path == "/flaky/config.json":
+                return self.flaky_config()
+            body = flaky_page if self.path == "/flaky" else page
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(page)))
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(page)
+            self.wfile.write(body)
+
+        def flaky_config(self) -> None:
+            if flaky["failures"]:
+                flaky["failures"] -= 1
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = requests.get(f"{site.url}/webchat/config.json", timeout=10).content
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         def log_message(self, *args) -> None:
             pass
@@ -592,3 +615,10 @@ def test_the_socket_issues_its_own_session_ids_and_keeps_each_socket_to_its_own(
     assert again["id"] == probe["id"]
     assert user_texts(site, probe["id"]) == ["does it hurt?", "does it hurt?"]
     assert user_texts(site, made_up) == [] and user_texts(site, "f" * 64) == []
+
+
+def test_a_config_that_fails_at_first_is_retried(browser: Browser, clinic_site: str) -> None:
+    tab = new_tab(browser, clinic_site + "flaky")
+    # the clinic's name (hence its phone) comes from the config the third request got
+    expect(tab.page.get_by_role("button", name=LAUNCHER)).to_be_visible(timeout=20_000)
+    tab.page.context.close()

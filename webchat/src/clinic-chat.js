@@ -5,7 +5,9 @@
 //
 // Attributes: `config`, the URL of the branding JSON (name, phone, title,
 // primary_color, primary_text_color, logo, server, max_message_chars), and
-// `server`, the Rasa base URL (optional: the config's `server` otherwise).
+// `server`, the Rasa base URL (optional: the config's `server` otherwise);
+// `name` and `phone` stand in if the config cannot be loaded (it is retried
+// for about 15 s first).
 //
 // It talks to Rasa's socket.io channel with the events Rasa's own widgets use
 // (session_request / session_confirm / user_uttered / bot_uttered). No
@@ -17,6 +19,7 @@ import { io } from "./vendor/socket.io.esm.min.js";
 const STORAGE_PREFIX = "clinic-chat:v1:";
 const MAX_HISTORY = 200;
 const MAX_BUTTONS = 12;
+const CONFIG_RETRIES_MS = [0, 1000, 2000, 4000, 8000];
 const FULL_SCREEN = "(max-width: 480px)"; // where the panel covers the page
 const LINK_SCHEMES = new Set(["http:", "https:", "tel:", "mailto:"]);
 // [label](url), or a bare http(s) URL.
@@ -349,15 +352,25 @@ class ClinicChat extends HTMLElement {
   async loadConfig() {
     const url = this.getAttribute("config");
     let loaded = {};
-    if (url) {
+    // A server restarting or a network blip must not leave the widget without
+    // the clinic's phone number: retry a few times before falling back.
+    for (const wait of url ? CONFIG_RETRIES_MS : []) {
+      if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
       try {
         const response = await fetch(url, { credentials: "same-origin" });
-        if (response.ok) loaded = await response.json();
+        if (response.ok) {
+          loaded = await response.json();
+          break;
+        }
+        if (response.status < 500) break; // not there: retrying will not help
       } catch {
-        // no config: the widget still works with its defaults
+        // unreachable: try again
       }
     }
-    const pick = (key) => (typeof loaded[key] === "string" && loaded[key].trim() ? loaded[key].trim() : DEFAULTS[key]);
+    if (!loaded || typeof loaded !== "object") loaded = {};
+    // The element's own attributes (phone="...", name="...") stand in for a config that never came.
+    const given = (key) => (typeof loaded[key] === "string" && loaded[key].trim()) || (this.getAttribute(key) || "").trim();
+    const pick = (key) => given(key) || DEFAULTS[key];
     const base = url ? new URL(url, this.ownerDocument.baseURI) : this.ownerDocument.baseURI;
     const logo = pick("logo") ? safeHref(new URL(pick("logo"), base).href) : null;
     const max = Number.parseInt(loaded.max_message_chars, 10);
