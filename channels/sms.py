@@ -247,13 +247,13 @@ class SmsInput(InputChannel):
         body: str,
         has_media: bool = False,
     ) -> List[str]:
-        """The texts to send for an inbound message (often one, none after STOP)."""
+        """The texts to send for an inbound message (often one, none when opted out).
+
+        STOP never gets here: the webhook records it at once and answers nothing
+        (the gateway confirms opt-outs itself)."""
         text = body.strip()
         keyword = text.upper()
         clinic = replies.clinic()
-        if keyword in STOP_WORDS:
-            self.store.opt_out(conversation)
-            return []  # the gateway confirms opt-outs; we never answer STOP
         opted_out = self.store.opted_out(conversation)
         if keyword in START_WORDS or (opted_out and keyword == "YES"):
             self.store.opt_in(conversation)

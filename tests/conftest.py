@@ -12,6 +12,7 @@ from typing import Iterator
 
 import pytest
 
+from tests.fake_twilio import FakeTwilio
 from tests.servers import ROOT, Servers, model_file, start_servers, stop
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -36,3 +37,11 @@ def servers(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def sender() -> str:
     """A fresh conversation id."""
     return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="module")
+def twilio() -> Iterator[FakeTwilio]:
+    """Twilio's Messages API, faked at the HTTP boundary (one per test module)."""
+    fake = FakeTwilio()
+    yield fake
+    fake.close()

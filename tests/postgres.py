@@ -65,6 +65,7 @@ class Postgres:
         db.close()
 
     def query(self, database: str, sql: str, params: Sequence[Any] = ()) -> List[tuple]:
+        """Runs one statement in its own transaction; the rows, if it returns any."""
         db = self.connect(database)
         try:
             with db, db.cursor() as cursor:
@@ -72,9 +73,6 @@ class Postgres:
                 return cursor.fetchall() if cursor.description else []
         finally:
             db.close()
-
-    def execute(self, database: str, sql: str, params: Sequence[Any] = ()) -> None:
-        self.query(database, sql, params)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

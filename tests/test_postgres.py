@@ -36,13 +36,6 @@ def postgres() -> Iterator[Postgres]:
 
 
 @pytest.fixture(scope="module")
-def twilio() -> Iterator[FakeTwilio]:
-    fake = FakeTwilio()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture(scope="module")
 def assistant(model_path: Path, postgres: Postgres, twilio: FakeTwilio, tmp_path_factory) -> Iterator[Servers]:
     servers, procs = start_servers(
         model_path, tmp_path_factory.mktemp("assistant-pg"),
@@ -154,7 +147,7 @@ def test_deletion_and_purge_remove_rows_from_postgresql(
     then = time.time() - 200 * 86400
     event = {"event": "user", "timestamp": then, "text": "does it hurt?",
              "parse_data": {"intent": {"name": "ask_pain", "confidence": 0.99}, "entities": []}}
-    postgres.execute("rasa", "INSERT INTO events (sender_id, type_name, timestamp, intent_name, data) "
+    postgres.query("rasa", "INSERT INTO events (sender_id, type_name, timestamp, intent_name, data) "
                      "VALUES (%s, 'user', %s, 'ask_pain', %s)", (old, then, json.dumps(event)))
     recent = f"pg-delete-{uuid.uuid4().hex[:8]}"
     assistant.send(recent, "does microneedling hurt?")

@@ -21,7 +21,6 @@ from actions.clinic import load_clinic
 from actions.gsm7 import is_gsm7, septets
 from actions.kb import KnowledgeBase
 from channels.sms_store import conversation_id
-from tests.fake_twilio import FakeTwilio
 from tests.servers import Servers, restart_rasa, start_servers, stop
 from tests.sms_support import ACCOUNT_SID, CLINIC_NUMBER, TOKEN, post, sms_settings, text_in
 
@@ -29,13 +28,6 @@ RATE_LIMIT = 6
 CLINIC = load_clinic()
 KB = KnowledgeBase.load()
 numbers = (f"+1555010{n:04d}" for n in itertools.count(1000))
-
-
-@pytest.fixture(scope="module")
-def twilio() -> Iterator[FakeTwilio]:
-    fake = FakeTwilio()
-    yield fake
-    fake.close()
 
 
 @pytest.fixture(scope="module")
