@@ -70,13 +70,13 @@ def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
         sender_id=summary.sender_id, done_by=request.user, note=form.cleaned_data["note"],
         covers_until=min(seen, latest),
     )
-    if latest > seen:
+    flagged_again = latest > seen
+    audit.record("follow_up_done", request, conversation=summary.sender_id,
+                 urgent=summary.urgent or None, callback=summary.callback or None,
+                 flagged_again=flagged_again or None)
+    if flagged_again:
         messages.warning(request, f"{summary.sender_id} was flagged again after you opened the queue: "
                                   "it stays in the queue. Read the new messages.")
-        audit.record("follow_up_done", request, conversation=summary.sender_id,
-                     urgent=summary.urgent or None, callback=summary.callback or None, flagged_again=True)
-        return redirect("followups")
-    audit.record("follow_up_done", request, conversation=summary.sender_id,
-                 urgent=summary.urgent or None, callback=summary.callback or None)
-    messages.success(request, f"Marked {summary.sender_id} as done.")
+    else:
+        messages.success(request, f"Marked {summary.sender_id} as done.")
     return redirect("followups")
