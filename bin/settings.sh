@@ -16,6 +16,11 @@ export WEBCHAT_PORT=${WEBCHAT_PORT:-8000}
 export RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:${RASA_PORT}}
 export WEBCHAT_ALLOWED_ORIGINS=${WEBCHAT_ALLOWED_ORIGINS:-http://localhost:${WEBCHAT_PORT},http://127.0.0.1:${WEBCHAT_PORT}}
 # RASA_AUTH_TOKEN: when set, Rasa's HTTP API is enabled behind this token.
+# CLINIC_ENV: local (default) generates missing keys into VAR_DIR; production
+# makes every server refuse to start unless its secrets are set (channels/keys.py):
+# WEBCHAT_SESSION_SECRET, CONSOLE_SECRET_KEY, and with SMS on SMS_ID_SECRET
+# and SMS_ENCRYPTION_KEY.
+export CLINIC_ENV=${CLINIC_ENV:-local}
 # Staff console (console/): its port, its own database, and how long
 # conversations are kept (make purge). CONSOLE_SECRET_KEY is generated into
 # VAR_DIR when unset; set it (and CONSOLE_ALLOWED_HOSTS) in production.

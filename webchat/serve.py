@@ -38,6 +38,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.clinic import load_clinic  # noqa: E402
+from channels import keys  # noqa: E402
 from channels.origins import allowed_origins  # noqa: E402
 
 DEMO_DIR = HERE / "demo"
@@ -216,6 +217,8 @@ def make_server(host: str, port: int, public_url: str, max_chars: int) -> Thread
 
 
 def main() -> None:
+    keys.refuse_to_start_without_secrets("webchat")
+    keys.private_files()
     port = int(os.environ.get("WEBCHAT_PORT") or 8000)
     host = os.environ.get("WEBCHAT_HOST") or "127.0.0.1"
     public_url = os.environ.get("RASA_PUBLIC_URL") or "http://localhost:5005"
