@@ -33,6 +33,7 @@ from tests.servers import (
     rasa_command,
     start_servers,
     stop,
+    wait_until_up,
 )
 from tests.sms_support import sms_settings, text_in
 
@@ -265,6 +266,27 @@ def test_an_oversized_request_gets_413_before_its_body_is_read(
     url = production.rasa_url if server == "rasa" else production.action_url
     port = int(url.rsplit(":", 1)[1])
     assert first_line_for_an_oversized_post(port, path, content_type).startswith(b"HTTP/1.1 413")
+
+
+# -- the website server ---------------------------------------------------------------------------
+
+
+def test_the_website_server_drops_a_connection_that_stalls(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "webchat.log"
+    proc = subprocess.Popen([PYTHON, "webchat/serve.py"], cwd=ROOT,
+                            env=base_env(WEBCHAT_PORT=str(port), WEBCHAT_SOCKET_TIMEOUT="1"),
+                            stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", proc, log, timeout=30)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the blank line
+            started = time.monotonic()
+            assert conn.recv(1024) == b""  # closed by the server, not by our 10 s timeout
+            assert time.monotonic() - started < 5
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).text == "ok\n"
+    finally:
+        stop(proc)
 
 
 # -- files in VAR_DIR (last: it switches the tracker store's journal mode) ------------------------
