@@ -262,3 +262,15 @@ def test_a_later_booking_does_not_downgrade_an_urgent_call_back(sms, twilio, num
     with sqlite3.connect(sms.tracker_db) as db:
         reasons = db.execute("SELECT reason FROM sms_callbacks WHERE conversation_id = ?", (conversation,)).fetchall()
     assert reasons == [("urgent",)]
+
+
+def test_stop_in_other_words_opts_out_but_a_question_about_stopping_does_not(sms, twilio) -> None:
+    polite, terse, asking = next(numbers), next(numbers), next(numbers)
+    text_in(sms, polite, "Stop please.")
+    text_in(sms, terse, "OPTOUT")
+    text_in(sms, asking, "how do I stop the redness?")
+    for number in (polite, terse):
+        text_in(sms, number, "does it hurt?")
+    [answer] = twilio.wait_for(asking, 1)
+    time.sleep(2)
+    assert answer and twilio.messages_to(polite) == [] and twilio.messages_to(terse) == []
