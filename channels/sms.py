@@ -17,7 +17,9 @@ channel checks no signature and knows nothing of SMS rules, hence this one:
 - answers are the knowledge base's short ones in GSM-7, at most two segments,
   with "Reply MORE for details" and numbered options ("Reply 1 for ...");
 - an urgent reply goes out first and whole;
-- a per-number rate limit, with one polite notice;
+- a per-number rate limit, with one polite notice, for every message that
+  would get a reply (HELP, START and pictures too), but a red flag is always
+  answered;
 - the number is never logged or stored in plain text: the conversation id is
   a keyed hash of it, and a number needed for a call-back is kept encrypted.
 
@@ -254,11 +256,25 @@ class SmsInput(InputChannel):
         word = keyword(text)
         clinic = replies.clinic()
         opted_out = self.store.opted_out(conversation)
-        if word == "start" or (opted_out and word == "yes"):
-            self.store.opt_in(conversation)
-            return [to_gsm7(f"{clinic.name}: you'll get answers again. Ask about microneedling any time. Reply STOP to opt out.")]
-        if opted_out:
+        opting_in = word == "start" or (opted_out and word == "yes")
+        if opted_out and not opting_in:
             return []
+        window = self.store.count_message(conversation, self.rate_window)
+        if opting_in:
+            self.store.opt_in(conversation)  # at once, even when its confirmation is held back below
+        # Every reply counts towards the limit; a red flag is answered whatever the
+        # rate: the limit is for floods, not for a patient in trouble.
+        if window["count"] > self.rate_limit and not find_red_flags(text):
+            if window["notified"]:
+                return []
+            self.store.mark_limit_notified(conversation)
+            minutes = max(1, round(self.rate_window / 60))
+            return [to_gsm7(
+                f"You've sent a lot of messages, so I'll pause for up to {minutes} minutes. "
+                f"For help now, call {clinic.name} on {clinic.phone}."
+            )]
+        if opting_in:
+            return [to_gsm7(f"{clinic.name}: you'll get answers again. Ask about microneedling any time. Reply STOP to opt out.")]
         if word == "help":
             return [to_gsm7(
                 f"{clinic.name} microneedling assistant: general information, not medical advice. "
@@ -269,17 +285,6 @@ class SmsInput(InputChannel):
             return [to_gsm7(
                 f"{clinic.name}: I can't see photos. If you're worried about your skin after a treatment, "
                 f"call {clinic.phone}; in an emergency call {clinic.emergency_number}."
-            )]
-        window = self.store.count_message(conversation, self.rate_window)
-        # A red flag is answered whatever the rate: the limit is for floods, not for a patient in trouble.
-        if window["count"] > self.rate_limit and not find_red_flags(text):
-            if window["notified"]:
-                return []
-            self.store.mark_limit_notified(conversation)
-            minutes = max(1, round(self.rate_window / 60))
-            return [to_gsm7(
-                f"You've sent a lot of messages, so I'll pause for up to {minutes} minutes. "
-                f"For help now, call {clinic.name} on {clinic.phone}."
             )]
         if word == "more":
             more = self.store.pending_more(conversation)

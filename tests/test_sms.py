@@ -274,3 +274,21 @@ def test_stop_in_other_words_opts_out_but_a_question_about_stopping_does_not(sms
     [answer] = twilio.wait_for(asking, 1)
     time.sleep(2)
     assert answer and twilio.messages_to(polite) == [] and twilio.messages_to(terse) == []
+
+
+def test_help_start_and_pictures_count_towards_the_rate_limit(sms, twilio, number) -> None:
+    picture = {"From": number, "To": CLINIC_NUMBER, "Body": "", "AccountSid": ACCOUNT_SID, "NumMedia": "1",
+               "MediaUrl0": "https://api.twilio.com/media/ME1", "MediaContentType0": "image/jpeg"}
+    for i in range(RATE_LIMIT + 3):
+        kind = i % 3
+        if kind == 2:
+            assert post(sms, {**picture, "MessageSid": f"SM{uuid.uuid4().hex}"}).status_code == 200
+        else:
+            text_in(sms, number, "HELP" if kind == 0 else "START")
+        time.sleep(0.3)
+    twilio.wait_for(number, RATE_LIMIT + 1)
+    time.sleep(1.5)
+    bodies = twilio.messages_to(number)
+    assert len(bodies) == RATE_LIMIT + 1 and "pause" in bodies[-1]
+    text_in(sms, number, "my cheek is oozing pus and I have a fever")  # a red flag is still answered
+    assert twilio.wait_for(number, RATE_LIMIT + 2)[-1].startswith("What you describe could be a complication")
