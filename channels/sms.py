@@ -20,6 +20,8 @@ channel checks no signature and knows nothing of SMS rules, hence this one:
 - a per-number rate limit, with one polite notice, for every message that
   would get a reply (HELP, START and pictures too), but a red flag is always
   answered;
+- a `From` that is not a phone number gets 400: replies go to it by SMS, and
+  its conversation id is a hash of its digits;
 - the number is never logged or stored in plain text: the conversation id is
   a keyed hash of it, and a number needed for a call-back is kept encrypted.
 
@@ -51,7 +53,7 @@ from channels import replies
 from channels.keys import local_key
 from channels.sms_gateway import GatewayConfig, SmsGateway
 from channels.sms_keywords import keyword
-from channels.sms_store import SmsStore, conversation_id
+from channels.sms_store import SmsStore, conversation_id, phone_digits
 from channels.sms_text import Reply, Turn, compose, split_for_sms, to_gsm7
 from nlp.red_flags import find_red_flags
 
@@ -200,6 +202,9 @@ class SmsInput(InputChannel):
             number, sid = form.get("From"), form.get("MessageSid")
             if not number or not sid:
                 return response.text("From and MessageSid are required", status=400)
+            if phone_digits(number) is None:
+                # Nothing to text back to; and such senders must not share one conversation.
+                return response.text("From must be a phone number", status=400)
             conversation = conversation_id(number, self.id_secret)
             body = form.get("Body") or ""
             try:

@@ -292,3 +292,13 @@ def test_help_start_and_pictures_count_towards_the_rate_limit(sms, twilio, numbe
     assert len(bodies) == RATE_LIMIT + 1 and "pause" in bodies[-1]
     text_in(sms, number, "my cheek is oozing pus and I have a fever")  # a red flag is still answered
     assert twilio.wait_for(number, RATE_LIMIT + 2)[-1].startswith("What you describe could be a complication")
+
+
+def test_a_sender_without_a_phone_number_is_refused(sms, twilio) -> None:
+    for sender in ("Anonymous", "Alice"):
+        form = {"From": sender, "To": CLINIC_NUMBER, "Body": "does it hurt?", "MessageSid": f"SM{uuid.uuid4().hex}",
+                "AccountSid": ACCOUNT_SID}
+        reply = post(sms, form)
+        assert reply.status_code == 400 and "phone number" in reply.text
+    time.sleep(1)
+    assert not [m for m in twilio.sent if m["To"] in ("Anonymous", "Alice")]

@@ -1,4 +1,4 @@
-"""Which texts are SMS keywords (channels/sms_keywords.py)."""
+"""Which texts are SMS keywords (channels/sms_keywords.py), and which senders are phone numbers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Optional
 import pytest
 
 from channels.sms_keywords import keyword
+from channels.sms_store import conversation_id, phone_digits
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -31,3 +32,22 @@ from channels.sms_keywords import keyword
 ])
 def test_keywords(text: str, expected: Optional[str]) -> None:
     assert keyword(text) == expected
+
+
+@pytest.mark.parametrize("sender, digits", [
+    ("+15550100123", "+15550100123"),
+    ("+1 (555) 010-0123", "+15550100123"),  # formatting does not matter
+    ("whatsapp:+15550100123", "+15550100123"),  # the same phone on another channel
+    ("12345", "12345"),  # a short code
+    ("Anonymous", None), ("", None), ("unknown-sender", None), ("x1", None), ("+", None),
+    ("1+2", None), ("+1234567890123456", None),  # a + inside, 16 digits: no phone number
+])
+def test_phone_numbers(sender: str, digits: Optional[str]) -> None:
+    assert phone_digits(sender) == digits
+
+
+def test_senders_without_a_number_get_no_shared_conversation() -> None:
+    assert conversation_id("+1 (555) 010-0123", b"k") == conversation_id("+15550100123", b"k")
+    for sender in ("Anonymous", "Alice", "x1"):
+        with pytest.raises(ValueError):
+            conversation_id(sender, b"k")
