@@ -31,7 +31,7 @@ def request_size_limit() -> None:
 
 
 def main(argv: List[str]) -> None:
-    if any(arg in ("-t", "--auth-token") or arg.startswith("--auth-token=") for arg in argv):
+    if any(arg.startswith(("-t", "--auth-token")) for arg in argv):  # also -tTOKEN, --auth-token=TOKEN
         raise SystemExit("serve_rasa: set RASA_AUTH_TOKEN in the environment instead of --auth-token")
     keys.refuse_to_start_without_secrets("rasa")
     keys.private_files()
