@@ -167,3 +167,16 @@ def _read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
         finally:
             os.unlink(temporary)
     return path.read_bytes().strip()
+
+
+def main(servers: List[str]) -> None:
+    """`python -m channels.keys rasa console ...`: every server's problems at once (bin/serve, before starting any)."""
+    found = [f"{server}: {problem}" for server in servers for problem in problems(server)]
+    if found:
+        raise RefusedToStart(f"refusing to start (CLINIC_ENV={mode()}):\n  " + "\n  ".join(found))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

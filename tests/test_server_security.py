@@ -112,6 +112,16 @@ def test_a_server_without_its_secrets_refuses_to_start_and_says_what_is_missing(
     assert made == []  # no key generated, no database created
 
 
+def test_bin_serve_names_every_missing_secret_before_starting_any_server(tmp_path: Path) -> None:
+    run = start([PYTHON, "-m", "channels.keys", "actions", "rasa", "webchat", "console"],
+                **without_secrets(tmp_path / "var", **SMS_ON))
+    assert run.returncode != 0
+    for line in ("rasa: not set in the environment: WEBCHAT_SESSION_SECRET, SMS_ID_SECRET, SMS_ENCRYPTION_KEY",
+                 "console: not set in the environment: CONSOLE_SECRET_KEY, SMS_ENCRYPTION_KEY"):
+        assert line in run.stderr, run.stderr
+    assert "actions:" not in run.stderr and "webchat:" not in run.stderr  # they need no secret
+
+
 def test_a_console_command_runs_in_production_with_its_secret_and_writes_no_key(tmp_path: Path) -> None:
     var = tmp_path / "var"
     run = start([PYTHON, "console/manage.py", "check"], **without_secrets(var, CONSOLE_SECRET_KEY=LONG))
