@@ -236,6 +236,35 @@ def test_purge_deletes_idle_conversations_everywhere_and_is_audited(tracker: Tra
     assert list(ConversationSummary.objects.values_list("sender_id", flat=True)) == ["recent"]
 
 
+def test_purge_deletes_sms_message_ids_and_rate_windows_older_than_retention(tracker: TrackerWriter) -> None:
+    import sqlalchemy as sa
+
+    from channels.sms_store import INBOUND, STATE, SmsStore
+    from review import retention
+
+    tracker.add("sms-active", session_start(NOW - 3 * DAY, "sms") + turn(NOW - DAY, "hi", "greet", 0.99, channel="sms"))
+    sms = SmsStore(tracker.url, Fernet.generate_key())
+    old, recent = NOW - 200 * DAY, NOW - DAY
+    with sms.engine.begin() as db:
+        db.execute(INBOUND.insert(), [
+            {"message_sid": "SMstop", "conversation_id": "sms-stop-only", "received_at": old},  # no events ever
+            {"message_sid": "SMold", "conversation_id": "sms-active", "received_at": old},  # a long-lived conversation
+            {"message_sid": "SMnew", "conversation_id": "sms-active", "received_at": recent},
+        ])
+        db.execute(STATE.insert(), [
+            {"conversation_id": "sms-help-only", "window_start": old, "window_count": 1, "limit_notified": False},
+            {"conversation_id": "sms-active", "window_start": recent, "window_count": 1, "limit_notified": False},
+        ])
+    sms.opt_out("sms-stop-only")
+
+    result = retention.purge(180, actor="test")
+
+    with sms.engine.connect() as db:
+        assert set(db.execute(sa.select(INBOUND.c.message_sid)).scalars()) == {"SMnew"}
+        assert set(db.execute(sa.select(STATE.c.conversation_id)).scalars()) == {"sms-active"}
+    assert result.deleted.sms_rows == 3 and sms.opted_out("sms-stop-only")  # the opt-out stays
+
+
 def test_training_export_dedups_redacts_and_skips_known_examples(console_db: Path, tmp_path: Path) -> None:
     from django.conf import settings
 

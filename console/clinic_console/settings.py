@@ -2,9 +2,11 @@
 
 bin/settings.sh holds the local defaults; these are safe without it: DEBUG
 off, a secret key generated once into VAR_DIR (0600) when CONSOLE_SECRET_KEY
-is unset, Argon2 password hashing, HttpOnly SameSite=Lax cookies (Secure over
-HTTPS, see review.middleware), CSRF on every POST and a
-Content-Security-Policy of 'self' only.
+is unset in local mode (with CLINIC_ENV=production the console and every
+manage.py command refuse to start without it, see channels/keys.py), Argon2
+password hashing, HttpOnly SameSite=Lax cookies (Secure over HTTPS, see
+review.middleware), CSRF on every POST and a Content-Security-Policy of
+'self' only.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import os
 import secrets
 from pathlib import Path
 
+from channels import keys
 from clinic_console.dburl import database_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE_DIR = ROOT / "console"
-VAR_DIR = Path(os.environ.get("VAR_DIR") or ROOT / "var")
+VAR_DIR = keys.var_dir()
 
 
 def env_flag(name: str) -> bool:
@@ -34,20 +37,10 @@ def env_list(name: str, default: str) -> list:
 
 
 def secret_key() -> str:
-    """CONSOLE_SECRET_KEY, else a key generated once into VAR_DIR for local use."""
-    value = os.environ.get("CONSOLE_SECRET_KEY", "").strip()
-    if value:
-        return value
-    path = VAR_DIR / "console-secret-key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass  # made before, or by a process starting at the same time
-    else:
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    """CONSOLE_SECRET_KEY; in local mode, else a key generated once into VAR_DIR."""
+    return keys.local_key(
+        "CONSOLE_SECRET_KEY", "console-secret-key", lambda: secrets.token_urlsafe(50).encode()
+    ).decode()
 
 
 def local_time_zone() -> str:
@@ -63,6 +56,7 @@ def local_time_zone() -> str:
         return "UTC"
 
 
+keys.refuse_to_start_without_secrets("console")
 SECRET_KEY = secret_key()
 DEBUG = env_flag("CONSOLE_DEBUG")
 ALLOWED_HOSTS = env_list("CONSOLE_ALLOWED_HOSTS", "localhost,127.0.0.1")
@@ -180,7 +174,7 @@ LOGGING = {
 TRACKER_STORE_URL = os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{VAR_DIR / 'tracker.db'}"
 # The SMS channel's tables (opt-outs, encrypted call-back numbers), beside Rasa's.
 SMS_STORE_URL = os.environ.get("SMS_STORE_URL") or TRACKER_STORE_URL
-SMS_ENCRYPTION_KEY_FILE = VAR_DIR / "sms-encryption-key"
+SMS_ENCRYPTION_KEY_FILE = VAR_DIR / "sms-encryption-key"  # local mode only
 CLINIC_CONFIG = Path(os.environ.get("CLINIC_CONFIG") or ROOT / "clinic.yml")
 DOMAIN_FILE = ROOT / "domain.yml"
 NLU_DATA_DIR = ROOT / "data" / "nlu"
