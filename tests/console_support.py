@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional, Tuple
@@ -19,6 +21,7 @@ from typing import Dict, Optional, Tuple
 import requests
 
 from tests.servers import ROOT, VENV_BIN, base_env, free_port, stop, wait_until_up
+from tests.tracker_events import TrackerWriter, session_start, turn
 
 CONSOLE_DIR = ROOT / "console"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -50,6 +53,28 @@ def manage(env: Dict[str, str], *args: str, **extra: str) -> subprocess.Complete
     )
     assert run.returncode == 0, run.stdout + run.stderr
     return run
+
+
+def tracker_with_one_conversation(workdir: Path) -> Path:
+    """A tracker store holding one conversation, written as Rasa writes it: for
+    console tests that need no assistant (sign-in, accounts)."""
+    path = workdir / "tracker.db"
+    now = time.time() - 60
+    TrackerWriter(f"sqlite:///{path}").add(
+        "console-test-conversation",
+        session_start(now) + turn(now + 1, "does microneedling hurt?", "ask_pain", 0.97, kb_entry="pain"),
+    )
+    return path
+
+
+def sqlite_rows(database: Path, sql: str, params: tuple = ()) -> list:
+    """The rows of one query on a console's SQLite database (read beside the running server)."""
+    db = sqlite3.connect(database, timeout=20)
+    try:
+        with db:  # commits an UPDATE
+            return db.execute(sql, params).fetchall()
+    finally:
+        db.close()
 
 
 def console_env(workdir: Path, tracker_db: Path, **overrides: str) -> Dict[str, str]:

@@ -11,13 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from review import audit, lockout
+from review import audit, throttle
 from review.forms import NewUserForm
 from review.models import AuditEntry, User
 from review.views.access import admin_required, paginate, query_without_page
 
 ACTIONS = [
-    "login", "login_failed", "login_locked", "lockout", "logout", "password_changed", "search",
+    "login", "login_failed", "login_throttled", "logout", "password_changed", "search",
     "password_change_failed", "view_transcript", "reveal",
     "reveal_callback_number", "export", "correction", "follow_up_done", "delete_conversation",
     "purge", "user_created", "user_updated", "user_activated", "user_deactivated", "user_password_set",
@@ -47,14 +47,14 @@ def users(request: HttpRequest) -> HttpResponse:
 @admin_required
 def set_password(request: HttpRequest, pk: int) -> HttpResponse:
     """An admin sets a new password for someone who forgot theirs: it signs out
-    their sessions and lifts a lock-out of their username (audited)."""
+    their sessions and clears their failed sign-ins (audited)."""
     user = get_object_or_404(User, pk=pk)
     if user == request.user:
         return redirect("password")  # one's own needs the current password
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
-        lockout.clear(user.username)
+        throttle.clear(user.username)
         audit.record("user_password_set", request, username=user.username)
         messages.success(request, f"New password set for {user.username}. Tell them in person or by phone.")
         return redirect("users")
