@@ -36,9 +36,11 @@ IP_LIMIT = 8  # failures from one address before it waits (CONSOLE_THROTTLE_ADDR
 FREE = 5  # failures of an account at one address before it waits (the default)
 BASE, CAP = 10, 40  # seconds: the first wait, doubled up to the cap
 PARALLEL = 8
-PUBLIC = {"login", "healthz"}
+# The public URLs, and what they answer a browser that has not given a password
+PUBLIC = {"login": 200, "healthz": 200, "login_code": 302, "login_setup": 302, "login_setup_qr": 404}
 ADMIN_ONLY = [("GET", "users"), ("POST", "users"), ("GET", "audit"), ("POST", "export"),
-              ("POST", "delete"), ("POST", "user_active"), ("GET", "user_password"), ("POST", "user_password")]
+              ("POST", "delete"), ("POST", "user_active"), ("GET", "user_password"), ("POST", "user_password"),
+              ("POST", "user_two_factor_reset")]
 # Counts are per account at an address, so most tests share "nurse", each from addresses of its own.
 USERS = {"admin": "admin", "nurse": "staff", "renewing-nurse": "staff", "forgetful-nurse": "staff"}
 NEW_PASSWORD = "a-new-and-longer-passphrase"
@@ -68,6 +70,12 @@ def pg_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     yield running
     running.stop()
     postgres.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(console: Console) -> requests.Session:
+    """The admin, signed in with password and code (setting up the authenticator on the way)."""
+    return console.sign_in("admin", headers={"X-Forwarded-For": fresh_ip()})
 
 
 @pytest.fixture(scope="module")
@@ -119,14 +127,14 @@ def set_cookies(response: requests.Response) -> List[str]:
     return response.raw.headers.getlist("Set-Cookie")
 
 
-def test_only_login_and_health_are_public(routes) -> None:
-    assert {name for name, _, public in routes if public} == PUBLIC
+def test_only_the_sign_in_steps_and_health_are_public(routes) -> None:
+    assert {name for name, _, public in routes if public} == set(PUBLIC)
 
 
 def test_every_route_without_a_session_is_refused(console: Console, routes) -> None:
-    for _, path, public in routes:
+    for name, path, public in routes:
         if public:
-            assert requests.get(console.url + path, timeout=10).status_code == 200, path
+            assert requests.get(console.url + path, allow_redirects=False, timeout=10).status_code == PUBLIC[name]
             continue
         for method in ("GET", "POST"):
             reply = requests.request(method, console.url + path, allow_redirects=False, timeout=10)
@@ -139,7 +147,7 @@ def test_every_route_without_a_session_is_refused(console: Console, routes) -> N
 
 
 def test_every_post_without_the_csrf_token_is_refused(console: Console, routes) -> None:
-    session, login = sign_in(console.url, "admin", headers={"X-Forwarded-For": fresh_ip()})
+    session, login = sign_in(console.url, "nurse", headers={"X-Forwarded-For": fresh_ip()})
     assert login.status_code == 302
     for _, path, _ in routes:
         reply = session.post(console.url + path, data={"note": "x", "intent": "greet", "format": "csv"},
@@ -259,13 +267,12 @@ def test_typed_names_are_never_stored(console: Console) -> None:
     assert audit_rows(console, "login_failed", address) == [("unknown", 1), ("nurse", 1)]
 
 
-def test_repeated_failures_collapse_into_one_audit_entry(console: Console) -> None:
+def test_repeated_failures_collapse_into_one_audit_entry(console: Console, admin: requests.Session) -> None:
     address = fresh_ip()
     statuses = [attempt(console, "forgetful-nurse", "wrong", address).status_code for _ in range(FREE + 3)]
     assert statuses == [401] * FREE + [429] * 3
     assert audit_rows(console, "login_failed", address) == [("forgetful-nurse", FREE)]
     assert audit_rows(console, "login_throttled", address) == [("forgetful-nurse", 3)]
-    admin, _ = sign_in(console.url, "admin", headers={"X-Forwarded-For": fresh_ip()})
     page = admin.get(f"{console.url}/audit/", params={"action": "login_failed"}, timeout=10).text
     assert re.search(r"forgetful-nurse</td>.*?5 times, the last at", page, re.S)
 def test_session_cookie_flags(console: Console) -> None:
@@ -299,7 +306,7 @@ def change_password(session: requests.Session, console: Console, old: str, new: 
     })
 
 
-def test_staff_change_their_own_password(console: Console) -> None:
+def test_staff_change_their_own_password(console: Console, admin: requests.Session) -> None:
     headers = {"X-Forwarded-For": fresh_ip()}
     session, _ = sign_in(console.url, "renewing-nurse", headers=headers)
     elsewhere, _ = sign_in(console.url, "renewing-nurse", headers=headers)  # e.g. a forgotten tab at reception
@@ -315,7 +322,6 @@ def test_staff_change_their_own_password(console: Console) -> None:
     assert elsewhere.get(f"{console.url}/conversations/", allow_redirects=False, timeout=10).status_code == 302
     assert sign_in(console.url, "renewing-nurse", PASSWORD, headers)[1].status_code == 401
     assert sign_in(console.url, "renewing-nurse", NEW_PASSWORD, headers)[1].status_code == 302
-    admin, _ = sign_in(console.url, "admin", headers={"X-Forwarded-For": fresh_ip()})
     assert "renewing-nurse" in admin.get(f"{console.url}/audit/", params={"action": "password_changed"},
                                          timeout=10).text
 
@@ -330,13 +336,12 @@ def test_guessing_the_current_password_counts_as_failed_sign_ins(console: Consol
     assert sign_in(console.url, "nurse", headers={"X-Forwarded-For": fresh_ip()})[1].status_code == 302
 
 
-def test_an_admin_sets_a_new_password_for_a_slowed_down_colleague(console: Console) -> None:
+def test_an_admin_sets_a_new_password_for_a_slowed_down_colleague(console: Console, admin: requests.Session) -> None:
     headers = {"X-Forwarded-For": fresh_ip()}
     forgetful, _ = sign_in(console.url, "forgetful-nurse", headers=headers)  # still signed in at reception
     for _ in range(FREE):
         sign_in(console.url, "forgetful-nurse", "what was it again", headers)
     assert sign_in(console.url, "forgetful-nurse", headers=headers)[1].status_code == 429
-    admin, _ = sign_in(console.url, "admin", headers={"X-Forwarded-For": fresh_ip()})
     users_page = admin.get(f"{console.url}/users/", timeout=10).text
     link = re.search(r'<td>forgetful-nurse</td>.*?href="(/users/\d+/password)"', users_page, re.S).group(1)
     token = csrf_token(admin, console.url + link)
@@ -356,7 +361,7 @@ def test_an_admin_sets_a_new_password_for_a_slowed_down_colleague(console: Conso
     assert 'href="/users/' not in users_page.split("<td>admin</td>")[1].split("</tr>")[0]
 
 
-def test_staff_cannot_reach_admin_pages(console: Console, routes) -> None:
+def test_staff_cannot_reach_admin_pages(console: Console, admin: requests.Session, routes) -> None:
     session, _ = sign_in(console.url, "nurse", headers={"X-Forwarded-For": fresh_ip()})
     token = csrf_token(session, f"{console.url}/conversations/")
     paths = {name: path for name, path, _ in routes}
@@ -366,7 +371,6 @@ def test_staff_cannot_reach_admin_pages(console: Console, routes) -> None:
         assert reply.status_code == 403, (method, name, reply.status_code)
     page = session.get(f"{console.url}/conversations/", timeout=10).text
     assert 'href="/users/"' not in page and 'href="/audit/"' not in page and "export-form" not in page
-    admin, _ = sign_in(console.url, "admin", headers={"X-Forwarded-For": fresh_ip()})
     assert admin.get(f"{console.url}/users/", timeout=10).status_code == 200
     assert admin.get(f"{console.url}/audit/", timeout=10).status_code == 200
 

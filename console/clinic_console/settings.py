@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "review",
 ]
 
@@ -88,6 +91,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): did this session pass a second factor?
+    "django_otp.middleware.OTPMiddleware",
+    "review.middleware.SecondFactorRequired",
     # Default deny: every view needs a session unless marked login_not_required.
     "review.middleware.LoginRequired",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -135,6 +141,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "conversations"
+
+
+def totp_issuer(device) -> str:
+    """The name authenticator apps show beside the console's codes."""
+    from review.context import clinic_name
+
+    return f"{clinic_name()} staff console"
+
+
+# Two-step sign-in (review/two_factor.py): django-otp's defaults otherwise (30 s
+# steps, one step of drift, wrong codes wait 1, 2, 4 ... s).
+OTP_TOTP_ISSUER = totp_issuer
 
 # Sessions: server-side rows, idle timeout (renewed on each request), gone
 # when the browser closes (shared computers at a front desk).

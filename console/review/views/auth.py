@@ -1,20 +1,21 @@
-"""Sign-in (throttled), sign-out, changing one's own password, and the health URL."""
+"""Sign-in's password step (throttled), sign-out, changing one's own password,
+and the health URL. The second step is in views/two_factor.py."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from review import audit, throttle
+from review import audit, signin, throttle
 from review.forms import LoginForm
 from review.models import User
 
@@ -33,7 +34,7 @@ def _next_url(request: HttpRequest) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                        require_https=request.is_secure()):
         return target
-    return settings.LOGIN_REDIRECT_URL
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def known_account(username: str) -> str:
@@ -74,9 +75,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             audit.record_repeated("login_failed", request, actor=known_account(username))
             return render(request, "review/login.html", {**context, "error": WRONG}, status=401)
         throttle.succeeded(attempt)
-        login(request, user)  # a new session key: no fixation
-        audit.record("login", request)
-        return redirect(_next_url(request))
+        return redirect(signin.password_accepted(request, user, _next_url(request)))
     return render(request, "review/login.html", context)
 
 
