@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, List
 
 import pytest
@@ -118,6 +119,22 @@ def test_sign_in_asks_for_the_code_after_the_password(console: Console) -> None:
     assert send_code(again, f"{console.url}/login/code", ahead).status_code == 401
     assert_closed(again, console)
     assert audit_details(console, "login_code_failed", "code-admin") == [("{}", 2)]  # one entry, counted
+
+
+def test_one_code_sent_twice_at_once_signs_in_once(console: Console) -> None:
+    if "code-admin" not in console.secrets:
+        console.sign_in("code-admin")
+    sessions = [sign_in(console.url, "code-admin")[0] for _ in range(4)]
+    tokens = [csrf_token(s, f"{console.url}/login/code") for s in sessions]
+    code = fresh_code(console.secrets["code-admin"])
+
+    def send(n: int) -> int:
+        return sessions[n].post(f"{console.url}/login/code", data={"csrfmiddlewaretoken": tokens[n], "code": code},
+                                allow_redirects=False, timeout=60).status_code
+
+    with ThreadPoolExecutor(len(sessions)) as pool:
+        statuses = sorted(pool.map(send, range(len(sessions))))
+    assert statuses[0] == 302 and 302 not in statuses[1:], statuses
 
 
 def test_staff_may_turn_it_on_and_recovery_codes_work_once(console: Console) -> None:
