@@ -62,21 +62,22 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
         return redirect(_next_url(request))
     form = LoginForm(request.POST or None)
-    context = {"form": form, "error": "", "next": request.GET.get("next", "")}
-    if request.method == "POST" and not form.is_valid():
+    # the page to return to, kept through a failed attempt
+    context = {"form": form, "error": "", "next": request.POST.get("next") or request.GET.get("next", "")}
+    if request.method == "GET":
+        return render(request, "review/login.html", context)
+    if not form.is_valid():
         return render(request, "review/login.html", {**context, "error": WRONG}, status=401)
-    if request.method == "POST":
-        username, password = form.cleaned_data["username"], form.cleaned_data["password"]
-        attempt = throttle.begin(username, audit.client_ip(request))  # before the hash
-        if attempt.refused:
-            return throttled(request, "review/login.html", context, attempt, known_account(username))
-        user = authenticate(request, username=username, password=password)
-        if user is None:
-            audit.record_repeated("login_failed", request, actor=known_account(username))
-            return render(request, "review/login.html", {**context, "error": WRONG}, status=401)
-        throttle.succeeded(attempt)
-        return redirect(signin.password_accepted(request, user, _next_url(request)))
-    return render(request, "review/login.html", context)
+    username, password = form.cleaned_data["username"], form.cleaned_data["password"]
+    attempt = throttle.begin(username, audit.client_ip(request))  # before the hash
+    if attempt.refused:
+        return throttled(request, "review/login.html", context, attempt, known_account(username))
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        audit.record_repeated("login_failed", request, actor=known_account(username))
+        return render(request, "review/login.html", {**context, "error": WRONG}, status=401)
+    throttle.succeeded(attempt)
+    return redirect(signin.password_accepted(request, user, _next_url(request)))
 
 
 @require_POST
