@@ -205,7 +205,7 @@ def main() -> None:
               f"({counts['sms_opt_outs']} SMS opt-outs) in {generated:.1f} s", flush=True)
 
         env = console_env(workdir, tracker_db, CONSOLE_LOG_LEVEL="WARNING")
-        manage(env, "create_staff_user", "--username", "bench", "--role", "admin", STAFF_PASSWORD="bench-password-long")
+        manage(env, "create_staff_user", "--username", "bench", "--role", "staff", STAFF_PASSWORD="bench-password-long")  # pages staff read; admins need a second factor
         started = time.perf_counter()
         output = manage(env, "index_conversations").stdout.strip()
         index_wall = time.perf_counter() - started

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from actions.kb import KnowledgeBase
-from tests.console_support import Console, csrf_token, sign_in, start_console
+from tests.console_support import Console, csrf_token, start_console
 from tests.fake_twilio import FakeTwilio
 from tests.postgres import Postgres, start_postgres
 from tests.servers import Servers, restart_rasa, start_servers, stop
@@ -101,9 +101,7 @@ def console(assistant: Servers, postgres: Postgres, tmp_path_factory) -> Iterato
 
 @pytest.fixture(scope="module")
 def staff(console: Console) -> requests.Session:
-    session, response = sign_in(console.url, "admin")
-    assert response.status_code == 302
-    return session
+    return console.sign_in("admin")  # password, then setting up two-step sign-in
 
 
 def listed(staff: requests.Session, console: Console, **filters: str) -> Dict[str, dict]:

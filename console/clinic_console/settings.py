@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "review",
 ]
 
@@ -82,6 +85,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): did this session pass a second factor?
+    "django_otp.middleware.OTPMiddleware",
+    "review.middleware.SecondFactorRequired",
     # Default deny: every view needs a session unless marked login_not_required.
     "review.middleware.LoginRequired",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -129,6 +135,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "conversations"
+
+
+def totp_issuer(device) -> str:
+    """The name authenticator apps show beside the console's codes."""
+    from review.context import clinic_name
+
+    return f"{clinic_name()} staff console"
+
+
+# Two-step sign-in (review/two_factor.py): django-otp's defaults otherwise (30 s
+# steps, one step of drift, wrong codes wait 1, 2, 4 ... s).
+OTP_TOTP_ISSUER = totp_issuer
 
 # Sessions: server-side rows, idle timeout (renewed on each request), gone
 # when the browser closes (shared computers at a front desk).
@@ -182,6 +200,11 @@ REVIEWED_NLU_FILE = Path(os.environ.get("CONSOLE_REVIEWED_NLU") or NLU_DATA_DIR 
 RETENTION_DAYS = env_int("RETENTION_DAYS", 180)
 LOW_CONFIDENCE = 0.5
 PAGE_SIZE = 50
-LOCKOUT_FAILURES = env_int("CONSOLE_LOCKOUT_FAILURES", 5)
-LOCKOUT_IP_FAILURES = env_int("CONSOLE_LOCKOUT_IP_FAILURES", 20)
-LOCKOUT_MINUTES = env_int("CONSOLE_LOCKOUT_MINUTES", 15)
+# Sign-in throttling (review/throttle.py): back-off after failures, never a lock.
+THROTTLE_FREE_FAILURES = env_int("CONSOLE_THROTTLE_FREE_FAILURES", 5)  # per account at one address
+THROTTLE_ADDRESS_FREE_FAILURES = env_int("CONSOLE_THROTTLE_ADDRESS_FREE_FAILURES", 20)
+THROTTLE_BASE_SECONDS = env_int("CONSOLE_THROTTLE_BASE_SECONDS", 1)  # then doubled per failure
+THROTTLE_MAX_SECONDS = env_int("CONSOLE_THROTTLE_MAX_SECONDS", 900)
+THROTTLE_FORGET_HOURS = env_int("CONSOLE_THROTTLE_FORGET_HOURS", 24)
+# Repeated failures from one address collapse into one audit entry per this window.
+AUDIT_REPEAT_MINUTES = env_int("CONSOLE_AUDIT_REPEAT_MINUTES", 60)

@@ -1,6 +1,6 @@
 """The console's own data, in its own database (never Rasa's).
 
-Staff accounts, login attempts (for lock-out), the audit log, follow-ups,
+Staff accounts, sign-in attempts (for throttling), the audit log, follow-ups,
 reviewed messages (corrections), and the summary index: one row per
 conversation and one per patient message, built incrementally from Rasa's
 events table so the list, queue and insights never aggregate 200,000 events
@@ -30,16 +30,17 @@ class User(AbstractUser):
 
 
 class LoginAttempt(models.Model):
-    """One sign-in attempt, counted for the lock-out (review/lockout.py)."""
+    """One sign-in attempt (or check of a current password), recorded before
+    the password is hashed so that parallel guesses count: review/throttle.py."""
 
     at = models.DateTimeField(default=timezone.now)
-    username = models.CharField(max_length=150)  # lower-cased as typed
-    ip = models.CharField(max_length=45)
-    succeeded = models.BooleanField(default=False)
+    account = models.CharField(max_length=64)  # keyed hash of the typed name, never the name
+    ip = models.CharField(max_length=45)  # IPv4 address or IPv6 /64 (throttle.network)
+    succeeded = models.BooleanField(default=False)  # a failure until the password proved right
 
     class Meta:
         indexes = [
-            models.Index(fields=["username", "at"], name="attempt_user_at"),
+            models.Index(fields=["account", "ip", "at"], name="attempt_account_ip_at"),
             models.Index(fields=["ip", "at"], name="attempt_ip_at"),
         ]
 
@@ -53,6 +54,9 @@ class AuditEntry(models.Model):
     conversation = models.CharField(max_length=255, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     ip = models.CharField(max_length=45, blank=True)
+    # Repeats of the same failure collapse into one entry (audit.record_repeated).
+    count = models.PositiveIntegerField(default=1)
+    last_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
