@@ -35,6 +35,10 @@ class Console:
     proc: subprocess.Popen
     log: Path
 
+    def label(self, sender: str) -> str:
+        """The label this console shows for a conversation id (review/labels.py)."""
+        return conversation_label(sender, self.env["CONSOLE_LABEL_KEY"])
+
     def manage(self, *args: str, **env: str) -> subprocess.CompletedProcess:
         """Runs `console/manage.py <args>` against this console's database."""
         return manage(self.env, *args, **env)
@@ -60,9 +64,18 @@ def console_env(workdir: Path, tracker_db: Path, **overrides: str) -> Dict[str, 
         "CONSOLE_DATABASE_URL": f"sqlite:///{workdir / 'console.db'}",
         "CONSOLE_PORT": str(port),
         "CONSOLE_SECRET_KEY": "test-secret-key-" + os.urandom(8).hex(),
+        "CONSOLE_LABEL_KEY": "test-label-key-" + os.urandom(8).hex(),
         "CONSOLE_TIME_ZONE": "UTC",
         **overrides,
     })
+
+
+def conversation_label(sender: str, key: str) -> str:
+    if str(CONSOLE_DIR) not in sys.path:
+        sys.path.insert(0, str(CONSOLE_DIR))
+    from review.labels import label
+
+    return label(sender, key)
 
 
 def start_console(
@@ -121,6 +134,7 @@ def django_in_process(workdir: Path) -> None:
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "clinic_console.settings",
         "CONSOLE_SECRET_KEY": "unit-test-key",
+        "CONSOLE_LABEL_KEY": "unit-test-label-key",
         "CONSOLE_DATABASE_URL": f"sqlite:///{workdir / 'console.db'}",
         "VAR_DIR": str(workdir),
         "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",

@@ -191,3 +191,35 @@ PAGE_SIZE = 50
 LOCKOUT_FAILURES = env_int("CONSOLE_LOCKOUT_FAILURES", 5)
 LOCKOUT_IP_FAILURES = env_int("CONSOLE_LOCKOUT_IP_FAILURES", 20)
 LOCKOUT_MINUTES = env_int("CONSOLE_LOCKOUT_MINUTES", 15)
+
+
+def label_key() -> str:
+    """CONSOLE_LABEL_KEY, else a key generated once into VAR_DIR (0600).
+
+    Not Django's secret key: that one may be rotated (it signs sessions), while
+    this one must stay the same for the labels in the audit log to keep
+    naming the same conversations.
+    """
+    value = os.environ.get("CONSOLE_LABEL_KEY", "").strip()
+    if value:
+        return value
+    path = VAR_DIR / "console-label-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole, then linked into place: a process starting at the same
+        # time reads either no file or the whole key, and the first link wins.
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+# Staff see conversations by a keyed label, never by their id (review/labels.py).
+LABEL_KEY = label_key()

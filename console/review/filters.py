@@ -1,4 +1,6 @@
-"""The conversation list's filters: flag, channel, date range, intent, free text."""
+"""The conversation list's filters: flag, channel, date range, intent, free
+text (which also finds a conversation by its label, and for admins by its
+exact id)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Dict
 from django import forms
 from django.db.models import Q, QuerySet
 
+from review import labels
 from review.domain import intents
 from review.models import ConversationSummary, MessageSummary
 
@@ -41,8 +44,17 @@ class ConversationFilter(forms.Form):
         return {name: str(value) for name, value in self.cleaned_data.items() if value}
 
 
-def conversations(form: ConversationFilter) -> QuerySet:
-    """Indexed conversations with at least one patient message, filtered, newest first."""
+def _query(form: ConversationFilter) -> str:
+    return ((form.cleaned_data.get("q") if form.is_bound and form.is_valid() else "") or "").strip()
+
+
+def conversations(form: ConversationFilter, by_id: bool = False) -> QuerySet:
+    """Indexed conversations with at least one patient message, filtered, newest first.
+
+    `by_id`: the free text also matches a conversation id exactly, for admins
+    finding the conversation of a patient who asks for its deletion (the id is
+    never shown, so only someone who was given it can type it).
+    """
     qs = ConversationSummary.objects.filter(patient_messages__gt=0)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if data.get("flag"):
@@ -55,8 +67,15 @@ def conversations(form: ConversationFilter) -> QuerySet:
         qs = qs.filter(started_day__lte=data["end"])
     if data.get("intent"):
         qs = qs.filter(sender_id__in=MessageSummary.objects.filter(intent=data["intent"]).values("sender_id"))
-    text = " ".join((data.get("q") or "").split()).lower()
+    query = _query(form)
+    text = " ".join(query.split()).lower()
     if text:
         # search_text is lower-cased at indexing, so `contains` is a plain LIKE everywhere
-        qs = qs.filter(Q(search_text__contains=text) | Q(sender_id=data["q"].strip()))
+        match = Q(search_text__contains=text)
+        if labels.is_label(text):
+            match |= Q(label=text)
+        if by_id:
+            match |= Q(sender_id=query)
+        qs = qs.filter(match)
     return qs.order_by("-started_at", "-id")
+

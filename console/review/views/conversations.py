@@ -1,5 +1,6 @@
 """The conversation list, transcripts (redacted; reveal is an audited POST),
-deletion on a patient's request, and exports."""
+deletion on a patient's request, and exports. Conversations are named by
+their label (review/labels.py), never by their id."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from review.transcript import build, redacted
 from review.views.access import admin_required, paginate, query_without_page
 
 LIST_FIELDS = [
-    "id", "sender_id", "channel", "started_at", "patient_messages", "assistant_messages",
+    "id", "label", "channel", "started_at", "patient_messages", "assistant_messages",
     "urgent", "callback", "low_confidence", "opted_out", "preview",
 ]
 
@@ -28,7 +29,7 @@ LIST_FIELDS = [
 def conversation_list(request: HttpRequest) -> HttpResponse:
     indexer.refresh()
     form = ConversationFilter(request.GET or None)
-    page = paginate(request, conversations(form).only(*LIST_FIELDS))
+    page = paginate(request, conversations(form, by_id=request.user.is_console_admin).only(*LIST_FIELDS))
     active = form.active()
     if active.get("q"):
         # Free text searches the patients' own words, unredacted: who looked
@@ -47,12 +48,12 @@ def _transcript(request: HttpRequest, summary: ConversationSummary, reveal: bool
     sessions = redacted(build(default_store().conversation(summary.sender_id)), redactor(reveal))
     callback_number = None
     if reveal:
-        audit.record("reveal", request, conversation=summary.sender_id)
+        audit.record("reveal", request, conversation=summary.label)
         callback_number = sms_records.callback_number(summary.sender_id)
         if callback_number:
-            audit.record("reveal_callback_number", request, conversation=summary.sender_id)
+            audit.record("reveal_callback_number", request, conversation=summary.label)
     else:
-        audit.record("view_transcript", request, conversation=summary.sender_id)
+        audit.record("view_transcript", request, conversation=summary.label)
     return render(request, "review/transcript.html", {
         "summary": summary,
         "sessions": sessions,
@@ -65,26 +66,26 @@ def _transcript(request: HttpRequest, summary: ConversationSummary, reveal: bool
 
 
 @require_GET
-def transcript(request: HttpRequest, pk: int) -> HttpResponse:
-    return _transcript(request, get_object_or_404(ConversationSummary, pk=pk), reveal=False)
+def transcript(request: HttpRequest, label: str) -> HttpResponse:
+    return _transcript(request, get_object_or_404(ConversationSummary, label=label), reveal=False)
 
 
 @require_POST
-def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def reveal(request: HttpRequest, label: str) -> HttpResponse:
     """Shows the transcript unredacted, once, for this response only (audited)."""
-    return _transcript(request, get_object_or_404(ConversationSummary, pk=pk), reveal=True)
+    return _transcript(request, get_object_or_404(ConversationSummary, label=label), reveal=True)
 
 
 @require_POST
 @admin_required
-def delete(request: HttpRequest, pk: int) -> HttpResponse:
-    summary = get_object_or_404(ConversationSummary, pk=pk)
+def delete(request: HttpRequest, label: str) -> HttpResponse:
+    summary = get_object_or_404(ConversationSummary, label=label)
     form = DeleteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Tick the box to confirm the deletion.")
-        return redirect("transcript", pk=pk)
+        return redirect("transcript", label=label)
     deleted = retention.delete_conversation(summary.sender_id, request)
-    messages.success(request, f"Deleted conversation {summary.sender_id} ({deleted.events} events).")
+    messages.success(request, f"Deleted conversation {label} ({deleted.events} events).")
     return redirect("conversations")
 
 
@@ -96,11 +97,11 @@ def export(request: HttpRequest) -> HttpResponse:
         messages.error(request, "The export options were not valid.")
         return redirect("conversations")
     if form.cleaned_data["scope"] == "selected":
-        ids = [int(i) for i in request.POST.getlist("conversation") if i.isdigit()]
-        chosen = ConversationSummary.objects.filter(pk__in=ids).order_by("-started_at", "-id")
+        chosen = ConversationSummary.objects.filter(label__in=request.POST.getlist("conversation"))
+        chosen = chosen.order_by("-started_at", "-id")
     else:
         indexer.refresh()
-        chosen = conversations(filters)
+        chosen = conversations(filters, by_id=True)
     chosen = list(chosen.defer("search_text"))
     if not chosen:
         messages.error(request, "Select at least one conversation to export.")
@@ -110,7 +111,7 @@ def export(request: HttpRequest) -> HttpResponse:
     active = filters.active()
     audit.record(
         "export", request, format=kind, conversations=len(chosen), redacted=not unredacted,
-        ids=[summary.sender_id for summary in chosen],  # whose data left, for a patient who asks
+        labels=[summary.label for summary in chosen],  # whose data left, for a patient who asks
         scope=form.cleaned_data["scope"],
         filter={k: v for k, v in active.items() if k != "q"} or None,
         text_search=bool(active.get("q")) or None,

@@ -1,0 +1,199 @@
+"""What staff see of patients, over HTTP against the real console and the real
+assistant: conversations are named by a keyed label, never by their id.
+
+The fixtures talk to the real Rasa and action servers over REST: messages from
+the redaction corpus (tests/data/redaction_corpus.yml), each in a conversation
+of its own, and conversations whose ids are an e-mail address, a phone number
+and a web chat id. Then the console (console/serve.py) starts on that tracker
+store, and an admin and a nurse sign in.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from typing import Dict, Iterator, List
+
+import pytest
+import requests
+import yaml
+
+from tests.console_support import Console, csrf_token, sign_in, start_console
+from tests.servers import ROOT, Servers
+
+CORPUS = yaml.safe_load((ROOT / "tests" / "data" / "redaction_corpus.yml").read_text(encoding="utf-8"))
+# One of each shape: the issue's examples, other countries' numbers, obfuscated
+# e-mails, introductions and sign-offs, a date of birth, and several at once.
+SHOWN = [
+    "can u call me on 07700900123pls", "text me 555-123-4567ext", "ring 555/123/4567 after 5",
+    "pls ring me back on +27 82 123 4567 thx", "number: +34 612 34 56 78", "reach me at jane(at)gmail.com",
+    "email jane at gmail dot com", "jane [at] gmail [dot] com is my email", "I'm Sarah",
+    "Sarah here, quick question", "Thanks, Sarah Jones", "im sarah, does it hurt", "Kind regards,\nSarah Jones",
+    "I was born 12/05/1990",
+    "My name is Sarah Jones, born 12/05/1990, call 555-0142 or sarah.jones@example.com",
+]
+KEPT = ["I'm Asian, will it cause pigmentation?", "3-6 sessions", "pain 8/10 on day 1"]
+SURROGATES = {"[phone]": "555-0100", "[email]": "name@example.org", "[name]": "Alex", "[date]": "1 January 1990"}
+PLACEHOLDER = re.compile(r"\[(?:phone|email|name|date)\]")
+REDACTED = dict(CORPUS["redact"])
+RUN = uuid.uuid4().hex[:8]
+# Conversation ids a REST client may choose, and a web chat's.
+IDS = {"email": f"sarah.jones.{RUN}@example.com", "phone": f"+4477009{int(RUN, 16) % 100000:05d}",
+       "webchat": uuid.uuid4().hex + uuid.uuid4().hex[:16]}
+
+
+def secrets(text: str, redacted: str) -> List[str]:
+    """The pieces of `text` its redaction replaced (read from the corpus, not the code)."""
+    parts = PLACEHOLDER.split(redacted)
+    match = re.fullmatch("(.+?)".join(re.escape(part) for part in parts), text, re.S)
+    assert match, (text, redacted)
+    return [piece for piece in match.groups() if piece.strip()]
+
+
+@dataclass
+class Patients:
+    senders: Dict[str, str]  # message -> conversation id
+    ids: Dict[str, str]  # IDS' kind -> conversation id
+
+
+@pytest.fixture(scope="module")
+def patients(servers: Servers) -> Patients:
+    senders = {}
+    for n, text in enumerate(SHOWN + KEPT):
+        senders[text] = f"privacy-{RUN}-{n}"
+        servers.send(senders[text], text)
+    for sender in IDS.values():  # an urgent sign, so they are in the follow-up queue too
+        servers.send(sender, "my cheek is oozing pus and I have a fever")
+    return Patients(senders, dict(IDS))
+
+
+@pytest.fixture(scope="module")
+def console(servers: Servers, patients: Patients, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    running = start_console(tmp_path_factory.mktemp("console-privacy"), servers.tracker_db,
+                            {"admin": "admin", "nurse": "staff"})
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(console: Console) -> requests.Session:
+    session, response = sign_in(console.url, "admin")
+    assert response.status_code == 302
+    return session
+
+
+@pytest.fixture(scope="module")
+def nurse(console: Console) -> requests.Session:
+    session, response = sign_in(console.url, "nurse")
+    assert response.status_code == 302
+    return session
+
+
+def get(session: requests.Session, url: str, **params: str) -> requests.Response:
+    reply = session.get(url, params=params, timeout=60)
+    assert reply.status_code == 200, (url, reply.status_code)
+    return reply
+
+
+def list_pages(session: requests.Session, console: Console) -> str:
+    """Every page of the conversation list, as one text."""
+    first = get(session, f"{console.url}/conversations/").text
+    pages = re.search(r"Page \d+ of (\d+)", first)
+    return first + "".join(get(session, f"{console.url}/conversations/", page=str(n)).text
+                           for n in range(2, int(pages.group(1) if pages else 1) + 1))
+
+
+def api_results(session: requests.Session, console: Console, **params: str) -> List[dict]:
+    results, page, pages = [], 1, 1
+    while page <= pages:
+        body = get(session, f"{console.url}/api/conversations", page=str(page), **params).json()
+        results += body["results"]
+        pages, page = body["pages"], page + 1
+    return results
+
+
+def audit_entries(admin: requests.Session, console: Console, action: str) -> List[str]:
+    page = get(admin, f"{console.url}/audit/", action=action).text
+    return [html.unescape(re.sub(r"<[^>]+>", " ", row)) for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)[1:]]
+
+
+def post(session: requests.Session, console: Console, path: str, page: str, **data) -> requests.Response:
+    token = csrf_token(session, console.url + page)
+    return session.post(console.url + path, data={"csrfmiddlewaretoken": token, **data},
+                        allow_redirects=False, timeout=60)
+
+
+def user_event_id(servers: Servers, sender: str) -> int:
+    with sqlite3.connect(servers.tracker_db) as db:
+        return db.execute("SELECT id FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id LIMIT 1",
+                          (sender,)).fetchone()[0]
+
+
+def shown(text: str) -> str:
+    """How a template shows `text` (autoescaped)."""
+    return html.escape(text, quote=True)
+
+
+# ---- labels ----------------------------------------------------------------------------------
+
+def test_staff_see_a_label_and_never_the_conversation_id(
+    console: Console, admin: requests.Session, nurse: requests.Session, patients: Patients
+) -> None:
+    ids = patients.ids.values()
+    labels = {console.label(sender) for sender in ids}
+    pages = {
+        "list": list_pages(nurse, console),
+        "follow-ups": get(nurse, f"{console.url}/followups/").text,
+        "inbox": get(nurse, f"{console.url}/review/").text,
+        "api list": json.dumps(api_results(nurse, console)),
+    }
+    for sender in ids:
+        label = console.label(sender)
+        transcript = f"/conversations/{label}/"
+        pages[f"transcript {label}"] = get(nurse, console.url + transcript).text
+        pages[f"api {label}"] = get(nurse, f"{console.url}/api/conversations/{label}").text
+        pages[f"revealed {label}"] = post(nurse, console, f"{transcript}reveal", transcript).text
+        done = post(nurse, console, f"/followups/{label}/done", "/followups/", note="Called back",
+                    seen="2999-01-01T00:00:00+00:00")
+        assert done.status_code == 302
+        pages[f"marked done {label}"] = get(nurse, f"{console.url}/followups/").text  # the flash message, the table
+    pages["audit log"] = get(admin, f"{console.url}/audit/").text
+    for unredacted in ("", "on"):
+        for kind in ("csv", "jsonl"):
+            pages[f"{kind} export {unredacted}"] = post(
+                admin, console, "/export", "/conversations/", format=kind, scope="selected",
+                conversation=sorted(labels), include_personal_data=unredacted).text
+    for name, text in pages.items():
+        for sender in ids:
+            assert sender not in text and shown(sender) not in text, (name, sender)
+    for label in labels:
+        assert all(label in pages[name] for name in ("list", "api list", "audit log", "csv export ", "jsonl export on"))
+        assert label in pages[f"transcript {label}"] and label in pages[f"revealed {label}"]
+    assert "conversation_label" in pages["csv export "].splitlines()[0]  # the column says what it holds
+    assert all(json.loads(line)["conversation_label"] in labels for line in pages["jsonl export "].splitlines())
+
+
+def test_conversations_are_addressed_by_label_only(
+    console: Console, nurse: requests.Session, patients: Patients
+) -> None:
+    sender = patients.ids["webchat"]
+    assert get(nurse, f"{console.url}/conversations/{console.label(sender)}/").ok
+    for wrong in (sender, "1", console.label(sender).upper(), console.label(sender + "x")):
+        assert nurse.get(f"{console.url}/conversations/{wrong}/", timeout=30).status_code == 404, wrong
+        assert nurse.get(f"{console.url}/api/conversations/{wrong}", timeout=30).status_code == 404, wrong
+    # a label can be searched for, by anyone
+    assert console.label(sender) in get(nurse, f"{console.url}/conversations/", q=console.label(sender)).text
+
+
+def test_only_an_admin_finds_a_conversation_by_its_exact_id(
+    console: Console, admin: requests.Session, nurse: requests.Session, patients: Patients
+) -> None:
+    sender, label = patients.ids["email"], console.label(patients.ids["email"])
+    assert label not in get(nurse, f"{console.url}/conversations/", q=sender).text
+    assert [r["label"] for r in get(nurse, f"{console.url}/api/conversations", q=sender).json()["results"]] == []
+    found = get(admin, f"{console.url}/conversations/", q=sender).text
+    assert re.findall(r'data-conversation="([^"]+)"', found) == [label]
