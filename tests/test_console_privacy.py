@@ -1,5 +1,6 @@
 """What staff see of patients, over HTTP against the real console and the real
-assistant: conversations are named by a keyed label, never by their id.
+assistant: conversations are named by a keyed label, never by their id;
+personal data is redacted on every page and export that shows patient text.
 
 The fixtures talk to the real Rasa and action servers over REST: messages from
 the redaction corpus (tests/data/redaction_corpus.yml), each in a conversation
@@ -10,12 +11,15 @@ store, and an admin and a nurse sign in.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 import sqlite3
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Dict, Iterator, List
 
 import pytest
@@ -197,3 +201,73 @@ def test_only_an_admin_finds_a_conversation_by_its_exact_id(
     assert [r["label"] for r in get(nurse, f"{console.url}/api/conversations", q=sender).json()["results"]] == []
     found = get(admin, f"{console.url}/conversations/", q=sender).text
     assert re.findall(r'data-conversation="([^"]+)"', found) == [label]
+
+
+# ---- redaction on every path ---------------------------------------------------------------
+
+def test_personal_data_is_redacted_on_every_page_that_shows_patient_text(
+    console: Console, admin: requests.Session, nurse: requests.Session, patients: Patients
+) -> None:
+    everything = list_pages(nurse, console)
+    api = {r["label"]: r for r in api_results(nurse, console)}
+    other_pages = get(nurse, f"{console.url}/review/").text + get(nurse, f"{console.url}/followups/").text
+    for text in SHOWN:
+        label, expected = console.label(patients.senders[text]), REDACTED[text]
+        preview = expected[:140]
+        hidden = secrets(text, expected)
+        row = re.search(rf'<tr data-conversation="{label}">(.*?)</tr>', everything, re.S).group(1)
+        assert shown(preview) in row, (text, row)
+        assert api[label]["preview"] == preview
+        transcript = get(nurse, f"{console.url}/conversations/{label}/").text
+        assert f'<p class="text">{shown(expected)}</p>' in transcript
+        detail = get(nurse, f"{console.url}/api/conversations/{label}").json()
+        said = [m["text"] for s in detail["sessions"] for m in s["messages"] if m["role"] == "patient"]
+        assert said == [expected]
+        # searching for the personal data itself finds the conversation, and shows it redacted
+        results = get(nurse, f"{console.url}/conversations/", q=hidden[0]).text
+        table = results.split("<tbody>")[1].split("</tbody>")[0]
+        assert f'data-conversation="{label}"' in table and shown(preview) in table
+        for page in (row, transcript, json.dumps(detail), json.dumps(api[label]), table, other_pages):
+            for piece in hidden:
+                assert shown(piece) not in page and piece not in page, (text, piece)
+    for text in KEPT:  # clinical detail stays as written
+        label = console.label(patients.senders[text])
+        assert api[label]["preview"] == text
+        assert f'<p class="text">{shown(text)}</p>' in get(nurse, f"{console.url}/conversations/{label}/").text
+
+
+def test_exports_are_redacted_in_both_formats(console: Console, admin: requests.Session, patients: Patients) -> None:
+    labels = {console.label(patients.senders[text]): text for text in SHOWN}
+    csv_text = post(admin, console, "/export", "/conversations/", format="csv", scope="selected",
+                    conversation=sorted(labels)).text
+    jsonl = post(admin, console, "/export", "/conversations/", format="jsonl", scope="selected",
+                 conversation=sorted(labels)).text
+    rows = [r for r in csv.DictReader(io.StringIO(csv_text)) if r["role"] == "patient"]
+    assert sorted((r["conversation_label"], r["text"]) for r in rows) == sorted(
+        (label, REDACTED[text]) for label, text in labels.items())
+    for line in jsonl.splitlines():
+        record = json.loads(line)
+        said = [m["text"] for s in record["sessions"] for m in s["messages"] if m["role"] == "patient"]
+        assert said == [REDACTED[labels[record["conversation_label"]]]]
+    for text in SHOWN:
+        for piece in secrets(text, REDACTED[text]):
+            assert piece not in csv_text and piece not in jsonl, piece
+
+
+def test_the_corrections_training_file_gets_fictional_values(
+    console: Console, nurse: requests.Session, patients: Patients, servers: Servers, tmp_path: Path
+) -> None:
+    for text in SHOWN:
+        event = user_event_id(servers, patients.senders[text])
+        reply = post(nurse, console, f"/review/{event}", "/review/", intent="out_of_scope")
+        assert reply.status_code == 302
+    out = tmp_path / "reviewed.yml"
+    console.manage("export_corrections", "--out", str(out))
+    examples = yaml.safe_load(out.read_text())["nlu"][0]["examples"]
+    written = [line[2:] for line in examples.splitlines()]
+    for text in SHOWN:
+        expected = PLACEHOLDER.sub(lambda m: SURROGATES[m.group()], REDACTED[text])
+        assert " ".join(expected.split()) in written, expected
+        for piece in secrets(text, REDACTED[text]):
+            if piece not in SURROGATES.values():
+                assert piece not in out.read_text(), piece
