@@ -185,10 +185,10 @@ def test_filters_narrow_the_list(tab: Tab, console: Console, patients: Patients)
     expect(page).to_have_url(re.compile(r"&q=SARAH"))
     expect(page.locator("tbody tr[data-conversation]")).to_have_count(1)
     assert listed(page) == [labels["personal"]]
-    # searching the patients' unredacted words is on record
+    # searching the patients' unredacted words is on record, as typed
     page.goto(f"{console.url}/audit/?action=search")
     searches = page.locator("table.audit tbody tr").all_inner_texts()
-    assert any("matches=1" in d for d in searches), searches
+    assert any("query=SARAH.JONES@example" in d and "matches=1" in d for d in searches), searches
 
 
 def test_a_transcript_is_redacted_and_reveal_shows_it_and_is_audited(

@@ -1,6 +1,7 @@
 """What staff see of patients, over HTTP against the real console and the real
 assistant: conversations are named by a keyed label, never by their id;
-personal data is redacted on every page and export that shows patient text.
+personal data is redacted on every page and export that shows patient text;
+every search is audited as typed.
 
 The fixtures talk to the real Rasa and action servers over REST: messages from
 the redaction corpus (tests/data/redaction_corpus.yml), each in a conversation
@@ -193,7 +194,7 @@ def test_conversations_are_addressed_by_label_only(
     assert console.label(sender) in get(nurse, f"{console.url}/conversations/", q=console.label(sender)).text
 
 
-def test_only_an_admin_finds_a_conversation_by_its_exact_id(
+def test_only_an_admin_finds_a_conversation_by_its_exact_id_and_that_is_audited(
     console: Console, admin: requests.Session, nurse: requests.Session, patients: Patients
 ) -> None:
     sender, label = patients.ids["email"], console.label(patients.ids["email"])
@@ -201,6 +202,8 @@ def test_only_an_admin_finds_a_conversation_by_its_exact_id(
     assert [r["label"] for r in get(nurse, f"{console.url}/api/conversations", q=sender).json()["results"]] == []
     found = get(admin, f"{console.url}/conversations/", q=sender).text
     assert re.findall(r'data-conversation="([^"]+)"', found) == [label]
+    entry = next(e for e in audit_entries(admin, console, "search") if f"query={sender}" in e)
+    assert "admin" in entry and label in entry and "matches=1" in entry
 
 
 # ---- redaction on every path ---------------------------------------------------------------
@@ -271,3 +274,21 @@ def test_the_corrections_training_file_gets_fictional_values(
         for piece in secrets(text, REDACTED[text]):
             if piece not in SURROGATES.values():
                 assert piece not in out.read_text(), piece
+
+
+# ---- audit ---------------------------------------------------------------------------------
+
+def test_every_search_is_audited_with_what_was_typed_and_only_admins_read_it(
+    console: Console, admin: requests.Session, nurse: requests.Session
+) -> None:
+    html_query, api_query = f"07700 900123 {RUN}", f"jane at gmail {RUN}"
+    get(nurse, f"{console.url}/conversations/", q=html_query)
+    get(nurse, f"{console.url}/api/conversations", q=api_query)
+    exported = post(admin, console, "/export", "/conversations/", format="csv", scope="filter", q="oozing pus")
+    assert exported.status_code == 200
+    entries = audit_entries(admin, console, "search")
+    assert any("nurse" in e and f"query={html_query}" in e and "matches=0" in e for e in entries), entries
+    assert any("nurse" in e and f"query={api_query}" in e and "via=api" in e for e in entries), entries
+    assert any("query=oozing pus" in e for e in audit_entries(admin, console, "export"))
+    assert nurse.get(f"{console.url}/audit/", timeout=30).status_code == 403
+    assert html_query not in get(nurse, f"{console.url}/conversations/").text

@@ -1,6 +1,6 @@
 """The conversation list's filters: flag, channel, date range, intent, free
 text (which also finds a conversation by its label, and for admins by its
-exact id)."""
+exact id), and the audit entry every free-text search leaves."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Dict
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
-from review import labels
+from review import audit, labels
 from review.domain import intents
 from review.models import ConversationSummary, MessageSummary
 
@@ -79,3 +80,15 @@ def conversations(form: ConversationFilter, by_id: bool = False) -> QuerySet:
         qs = qs.filter(match)
     return qs.order_by("-started_at", "-id")
 
+
+def record_search(request: HttpRequest, form: ConversationFilter, matches: int, **detail) -> None:
+    """Free text searches the patients' own words, unredacted: who looked for
+    what is on record, exactly as typed (only admins read the audit log). An
+    admin's lookup by id names the conversation it found."""
+    query = _query(form)
+    if not query:
+        return
+    found = ""
+    if request.user.is_console_admin:
+        found = ConversationSummary.objects.filter(sender_id=query).values_list("label", flat=True).first() or ""
+    audit.record("search", request, conversation=found, query=query, matches=matches, **detail)

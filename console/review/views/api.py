@@ -1,6 +1,6 @@
 """A small JSON API over the same data (redacted), for scripts and checks.
 Without a session it answers 401 (review.middleware.LoginRequired).
-Conversations are named by their label."""
+Conversations are named by their label; searches are audited as on the list page."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from review import audit, exports, indexer
-from review.filters import ConversationFilter, conversations
+from review.filters import ConversationFilter, conversations, record_search
 from review.models import ConversationSummary
 from review.redaction import redact
 from review.tracker_store import default_store
@@ -25,6 +25,7 @@ def conversation_list(request: HttpRequest) -> JsonResponse:
     if form.is_bound and not form.is_valid():
         return JsonResponse({"error": "invalid filter", "fields": form.errors}, status=400)
     page = paginate(request, conversations(form, by_id=request.user.is_console_admin).only(*LIST_FIELDS))
+    record_search(request, form, page.paginator.count, via="api")
     return JsonResponse({
         "count": page.paginator.count,
         "page": page.number,

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from review import audit, exports, indexer, retention, sms_records
-from review.filters import ConversationFilter, conversations
+from review.filters import ConversationFilter, conversations, record_search
 from review.forms import DeleteForm, ExportForm
 from review.models import ConversationSummary, FollowUp
-from review.redaction import redact, redactor
+from review.redaction import redactor
 from review.tracker_store import default_store
 from review.transcript import build, redacted
 from review.views.access import admin_required, paginate, query_without_page
@@ -30,16 +30,12 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     indexer.refresh()
     form = ConversationFilter(request.GET or None)
     page = paginate(request, conversations(form, by_id=request.user.is_console_admin).only(*LIST_FIELDS))
-    active = form.active()
-    if active.get("q"):
-        # Free text searches the patients' own words, unredacted: who looked
-        # for what is on record (the query redacted in turn).
-        audit.record("search", request, query=redact(active["q"]), matches=page.paginator.count)
+    record_search(request, form, page.paginator.count)
     return render(request, "review/conversations.html", {
         "form": form,
         "page": page,
-        "query": query_without_page(active),
-        "active": active,
+        "query": query_without_page(form.active()),
+        "active": form.active(),
         "export_form": ExportForm(initial={"scope": "selected"}),
     })
 
@@ -114,7 +110,7 @@ def export(request: HttpRequest) -> HttpResponse:
         labels=[summary.label for summary in chosen],  # whose data left, for a patient who asks
         scope=form.cleaned_data["scope"],
         filter={k: v for k, v in active.items() if k != "q"} or None,
-        text_search=bool(active.get("q")) or None,
+        query=active.get("q"),  # a search too, as typed (see record_search)
     )
     lines = (exports.csv_lines if kind == "csv" else exports.jsonl_lines)(chosen, redactor(unredacted))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
