@@ -39,7 +39,7 @@ SHOWN = [
     "email jane at gmail dot com", "jane [at] gmail [dot] com is my email", "I'm Sarah",
     "Sarah here, quick question", "Thanks, Sarah Jones", "im sarah, does it hurt", "Kind regards,\nSarah Jones",
     "I was born 12/05/1990",
-    "My name is Sarah Jones, born 12/05/1990, call 555-0142 or sarah.jones@example.com",
+    "Hi I'm Priya Patel, dob 3 March 1985, mob 07700 900461, priya.p@example.net",
 ]
 KEPT = ["I'm Asian, will it cause pigmentation?", "3-6 sessions", "pain 8/10 on day 1"]
 SURROGATES = {"[phone]": "555-0100", "[email]": "name@example.org", "[name]": "Alex", "[date]": "1 January 1990"}
