@@ -115,6 +115,12 @@ def open_conversation(page: Page, console: Console, sender: str) -> None:
     assert sender not in page.content()
 
 
+def reveal(page: Page, reason: str = "Calling the patient back") -> None:
+    page.get_by_label("Reason").fill(reason)
+    page.get_by_role("button", name="Reveal personal data").click()
+    expect(page).to_have_url(re.compile(r"/conversations/[a-z2-7-]+/revealed$"))
+
+
 def audit_has(page: Page, console: Console, action: str, sender: str) -> None:
     """The audit log names the conversation by its label; an admin may look it up by its id."""
     page.goto(f"{console.url}/audit/?action={action}&conversation={sender}")
@@ -206,19 +212,39 @@ def test_a_transcript_is_redacted_and_reveal_shows_it_and_is_audited(
     assert "utter_first_turn_notice" in sources  # the notice opens the session, not the previous one
     page.screenshot(path=ARTIFACTS / "console-transcript.png", full_page=True)
 
-    page.get_by_role("button", name="Reveal personal data").click()
+    page.get_by_role("button", name="Reveal personal data").click()  # no reason given: the browser asks for one
+    assert page.get_by_label("Reason").evaluate("field => field.validity.valueMissing")
+    expect(page.locator(".msg.patient .text").first).not_to_have_text(PERSONAL)
+    reveal(page, "Patient asked us to call back")
     expect(page.get_by_role("status").filter(has_text="Personal data is shown")).to_be_visible()
     expect(page.locator(".msg.patient .text").first).to_have_text(PERSONAL)
     page.screenshot(path=ARTIFACTS / "console-revealed.png", full_page=True)
+    # the reveal was a POST answered by a redirect: reloading and Back post nothing again
+    revealed_url = page.url
+    page.reload()
+    expect(page.locator(".msg.patient .text").first).to_have_text(PERSONAL)
+    page.go_back()
+    expect(page).to_have_url(revealed_url.removesuffix("revealed"))
+    expect(page.locator(".msg.patient .text").first).not_to_have_text(PERSONAL)
+    page.go_forward()
+    expect(page.locator(".msg.patient .text").first).to_have_text(PERSONAL)
+    page.get_by_role("button", name="Hide it again").click()
+    expect(page.locator(".msg.patient .text").first).not_to_have_text(PERSONAL)
+    page.goto(revealed_url)  # hidden means hidden, until the next reason
+    expect(page).to_have_url(revealed_url.removesuffix("revealed"))
+    expect(page.locator(".msg.patient .text").first).not_to_have_text(PERSONAL)
+    assert tab.dialogs == []
     audit_has(page, console, "reveal", patients["personal"])
     audit_has(page, console, "view_transcript", patients["personal"])
+    page.goto(f"{console.url}/audit/?action=reveal")
+    expect(page.locator("table.audit tbody tr").first).to_contain_text("reason=Patient asked us to call back")
 
 
 def test_reveal_shows_the_decrypted_sms_call_back_number(tab: Tab, console: Console, patients: Patients) -> None:
     page = tab.page
     open_conversation(page, console, patients["sms"])
     assert CALLBACK_NUMBER not in page.content()
-    page.get_by_role("button", name="Reveal personal data").click()
+    reveal(page)
     expect(page.locator(".callback")).to_have_text(f"Call-back number: {CALLBACK_NUMBER}")
     audit_has(page, console, "reveal_callback_number", patients["sms"])
 
@@ -229,7 +255,7 @@ def test_hostile_patient_messages_render_as_text(tab: Tab, console: Console, pat
     expect(row(page, patients.labels["hostile"]).locator(".preview")).to_have_text(HOSTILE)
     open_conversation(page, console, patients["hostile"])
     expect(page.locator(".msg.patient .text").first).to_have_text(HOSTILE)
-    page.get_by_role("button", name="Reveal personal data").click()
+    reveal(page)
     expect(page.locator(".msg.patient .text").first).to_have_text(HOSTILE)
     page.goto(f"{console.url}/review/")
     in_inbox = page.locator("article.item .text").filter(has_text="onerror")

@@ -1,7 +1,7 @@
 """What staff see of patients, over HTTP against the real console and the real
 assistant: conversations are named by a keyed label, never by their id;
 personal data is redacted on every page and export that shows patient text;
-every search is audited as typed.
+every search is audited as typed; a reveal needs a reason.
 
 The fixtures talk to the real Rasa and action servers over REST: messages from
 the redaction corpus (tests/data/redaction_corpus.yml), each in a conversation
@@ -161,7 +161,8 @@ def test_staff_see_a_label_and_never_the_conversation_id(
         transcript = f"/conversations/{label}/"
         pages[f"transcript {label}"] = get(nurse, console.url + transcript).text
         pages[f"api {label}"] = get(nurse, f"{console.url}/api/conversations/{label}").text
-        pages[f"revealed {label}"] = post(nurse, console, f"{transcript}reveal", transcript).text
+        revealed = post(nurse, console, f"{transcript}reveal", transcript, reason="checking the label")
+        pages[f"revealed {label}"] = get(nurse, console.url + revealed.headers["Location"]).text
         done = post(nurse, console, f"/followups/{label}/done", "/followups/", note="Called back",
                     seen="2999-01-01T00:00:00+00:00")
         assert done.status_code == 302
@@ -292,3 +293,36 @@ def test_every_search_is_audited_with_what_was_typed_and_only_admins_read_it(
     assert any("query=oozing pus" in e for e in audit_entries(admin, console, "export"))
     assert nurse.get(f"{console.url}/audit/", timeout=30).status_code == 403
     assert html_query not in get(nurse, f"{console.url}/conversations/").text
+
+
+# ---- reveal --------------------------------------------------------------------------------
+
+def test_reveal_needs_a_reason_which_is_recorded_and_answers_with_a_redirect(
+    console: Console, admin: requests.Session, nurse: requests.Session, patients: Patients
+) -> None:
+    text = SHOWN[-1]
+    label = console.label(patients.senders[text])
+    transcript = f"/conversations/{label}/"
+    reveals = len(audit_entries(admin, console, "reveal"))
+    for reason in ("", "   ", "x" * 201):
+        refused = post(nurse, console, f"{transcript}reveal", transcript, reason=reason)
+        assert refused.status_code == 302 and refused.headers["Location"] == transcript
+        page = get(nurse, console.url + transcript).text
+        assert "Give a reason" in page and shown(text) not in page
+    assert len(audit_entries(admin, console, "reveal")) == reveals
+
+    done = post(nurse, console, f"{transcript}reveal", transcript, reason="Patient asked for a call back")
+    assert done.status_code == 302 and done.headers["Location"] == f"{transcript}revealed"
+    for _ in range(2):  # a reload shows it again, without posting anything
+        assert shown(text) in get(nurse, f"{console.url}{transcript}revealed").text
+    [entry] = [e for e in audit_entries(admin, console, "reveal") if label in e]
+    assert "nurse" in entry and "reason=Patient asked for a call back" in entry
+    assert len([e for e in audit_entries(admin, console, "view_transcript") if label in e and "revealed=True" in e]) >= 2
+    # the reveal belongs to the session that asked for it, and ends when it hides the data
+    other, _ = sign_in(console.url, "nurse")
+    elsewhere = other.get(f"{console.url}{transcript}revealed", allow_redirects=False, timeout=30)
+    assert elsewhere.status_code == 302 and elsewhere.headers["Location"] == transcript
+    assert post(nurse, console, f"{transcript}hide", f"{transcript}revealed").headers["Location"] == transcript
+    again = nurse.get(f"{console.url}{transcript}revealed", allow_redirects=False, timeout=30)
+    assert again.status_code == 302 and again.headers["Location"] == transcript
+    assert nurse.get(f"{console.url}{transcript}reveal", timeout=30).status_code == 405  # a POST only

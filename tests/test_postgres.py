@@ -134,9 +134,9 @@ def test_reveal_decrypts_the_sms_call_back_number(staff: requests.Session, conso
     [sms] = listed(staff, console, channel="sms").values()
     transcript = f"{console.url}/conversations/{sms['label']}/"
     assert NUMBER not in staff.get(transcript, timeout=30).text
-    revealed = staff.post(f"{transcript}reveal", data={"csrfmiddlewaretoken": csrf_token(staff, transcript)},
-                          timeout=30)
-    assert revealed.status_code == 200 and NUMBER in revealed.text
+    revealed = staff.post(f"{transcript}reveal", timeout=30, data={
+        "csrfmiddlewaretoken": csrf_token(staff, transcript), "reason": "calling back"})
+    assert revealed.status_code == 200 and revealed.url == f"{transcript}revealed" and NUMBER in revealed.text
 
 
 def test_deletion_and_purge_remove_rows_from_postgresql(

@@ -46,7 +46,8 @@ class LoginAttempt(models.Model):
 
 class AuditEntry(models.Model):
     """Who did what to which conversation (by its label). Holds no patient text
-    but what staff typed into a search (only admins read the log)."""
+    but what staff typed: search queries and reasons for a reveal (admins only
+    read the log)."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.CharField(max_length=150)  # a username, or "command: <name>"

@@ -1,8 +1,10 @@
-"""The conversation list, transcripts (redacted; reveal is an audited POST),
-deletion on a patient's request, and exports. Conversations are named by
-their label (review/labels.py), never by their id."""
+"""The conversation list, transcripts (redacted; a reveal is an audited POST
+with a reason), deletion on a patient's request, and exports. Conversations
+are named by their label (review/labels.py), never by their id."""
 
 from __future__ import annotations
+
+import time
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from review import audit, exports, indexer, retention, sms_records
 from review.filters import ConversationFilter, conversations, record_search
-from review.forms import DeleteForm, ExportForm
+from review.forms import DeleteForm, ExportForm, RevealForm
 from review.models import ConversationSummary, FollowUp
 from review.redaction import redactor
 from review.tracker_store import default_store
@@ -23,6 +25,10 @@ LIST_FIELDS = [
     "id", "label", "channel", "started_at", "patient_messages", "assistant_messages",
     "urgent", "callback", "low_confidence", "opted_out", "preview",
 ]
+# A reveal lasts this long in the session that asked for it, so reloading the
+# revealed page or going Back to it works without asking again.
+REVEAL_SECONDS = 600
+REVEALED = "revealed"  # session key: {label: until (epoch seconds)}
 
 
 @require_GET
@@ -40,36 +46,61 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _transcript(request: HttpRequest, summary: ConversationSummary, reveal: bool) -> HttpResponse:
+def _render_transcript(request: HttpRequest, summary: ConversationSummary, reveal: bool) -> HttpResponse:
     sessions = redacted(build(default_store().conversation(summary.sender_id)), redactor(reveal))
-    callback_number = None
-    if reveal:
-        audit.record("reveal", request, conversation=summary.label)
-        callback_number = sms_records.callback_number(summary.sender_id)
-        if callback_number:
-            audit.record("reveal_callback_number", request, conversation=summary.label)
-    else:
-        audit.record("view_transcript", request, conversation=summary.label)
+    audit.record("view_transcript", request, conversation=summary.label, revealed=reveal or None)
     return render(request, "review/transcript.html", {
         "summary": summary,
         "sessions": sessions,
         "revealed": reveal,
-        "callback_number": callback_number,
+        "callback_number": sms_records.callback_number(summary.sender_id) if reveal else None,
         "follow_ups": FollowUp.objects.filter(sender_id=summary.sender_id).select_related("done_by")
                                       .order_by("-done_at"),
+        "reveal_form": RevealForm(),
         "delete_form": DeleteForm(),
     })
 
 
 @require_GET
 def transcript(request: HttpRequest, label: str) -> HttpResponse:
-    return _transcript(request, get_object_or_404(ConversationSummary, label=label), reveal=False)
+    return _render_transcript(request, get_object_or_404(ConversationSummary, label=label), reveal=False)
 
 
 @require_POST
 def reveal(request: HttpRequest, label: str) -> HttpResponse:
-    """Shows the transcript unredacted, once, for this response only (audited)."""
-    return _transcript(request, get_object_or_404(ConversationSummary, label=label), reveal=True)
+    """Reveals the transcript's personal data, for a reason that goes in the
+    audit log, to this session for REVEAL_SECONDS; then redirects to the
+    revealed page (POST-redirect-GET: reload and Back do not post again)."""
+    summary = get_object_or_404(ConversationSummary, label=label)
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason (up to 200 characters) to reveal personal data.")
+        return redirect("transcript", label=label)
+    reason = form.cleaned_data["reason"]
+    audit.record("reveal", request, conversation=label, reason=reason)
+    if sms_records.callback_number(summary.sender_id):
+        audit.record("reveal_callback_number", request, conversation=label, reason=reason)
+    now = time.time()
+    grants = {k: until for k, until in request.session.get(REVEALED, {}).items() if until > now}
+    grants[label] = now + REVEAL_SECONDS
+    request.session[REVEALED] = grants
+    return redirect("revealed", label=label)
+
+
+@require_GET
+def revealed(request: HttpRequest, label: str) -> HttpResponse:
+    summary = get_object_or_404(ConversationSummary, label=label)
+    if request.session.get(REVEALED, {}).get(label, 0) <= time.time():
+        messages.info(request, "Personal data is hidden again. Give a reason to reveal it.")
+        return redirect("transcript", label=label)
+    return _render_transcript(request, summary, reveal=True)
+
+
+@require_POST
+def hide(request: HttpRequest, label: str) -> HttpResponse:
+    """Ends a reveal before its time."""
+    request.session[REVEALED] = {k: v for k, v in request.session.get(REVEALED, {}).items() if k != label}
+    return redirect("transcript", label=label)
 
 
 @require_POST
