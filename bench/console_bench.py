@@ -220,7 +220,7 @@ def main() -> None:
             session, login = sign_in(url, "bench", "bench-password-long")
             assert login.status_code == 302, login.text[:500]
             page = session.get(f"{url}/conversations/").text
-            pks = [int(pk) for pk in re.findall(r'href="/conversations/(\d+)/"', page)]
+            labels = re.findall(r'href="/conversations/([a-z2-7-]+)/"', page)
             words = ["swollen", "fever", "pus", "spreading"]
             results = [
                 measure("baseline /healthz", args.requests, lambda i: session.get(f"{url}/healthz")),
@@ -230,7 +230,7 @@ def main() -> None:
                     f"{url}/conversations/", params={"flag": "urgent", "channel": "sms", "q": words[i % 4]})),
                 measure("follow-up queue", args.requests, lambda i: session.get(f"{url}/followups/")),
                 measure("transcript", args.requests,
-                        lambda i: session.get(f"{url}/conversations/{pks[i % len(pks)]}/")),
+                        lambda i: session.get(f"{url}/conversations/{labels[i % len(labels)]}/")),
             ]
             # new events arrive: the next list request indexes them first
             writer = TrackerWriter(f"sqlite:///{tracker_db}")

@@ -34,7 +34,7 @@ SMS_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "SMS
 # The action server and the website server read no secret.
 NEEDED: Dict[str, Tuple[str, ...]] = {
     "rasa": ("WEBCHAT_SESSION_SECRET",),
-    "console": ("CONSOLE_SECRET_KEY",),
+    "console": ("CONSOLE_SECRET_KEY", "CONSOLE_LABEL_KEY"),
 }
 NEEDED_FOR_SMS: Dict[str, Tuple[str, ...]] = {
     "rasa": ("SMS_ID_SECRET", "SMS_ENCRYPTION_KEY"),

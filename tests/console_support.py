@@ -59,6 +59,10 @@ class Console:
             assert reply.status_code == 302, reply.text
         return session
 
+    def label(self, sender: str) -> str:
+        """The label this console shows for a conversation id (review/labels.py)."""
+        return conversation_label(sender, self.env["CONSOLE_LABEL_KEY"])
+
     def manage(self, *args: str, **env: str) -> subprocess.CompletedProcess:
         """Runs `console/manage.py <args>` against this console's database."""
         return manage(self.env, *args, **env)
@@ -106,9 +110,18 @@ def console_env(workdir: Path, tracker_db: Path, **overrides: str) -> Dict[str, 
         "CONSOLE_DATABASE_URL": f"sqlite:///{workdir / 'console.db'}",
         "CONSOLE_PORT": str(port),
         "CONSOLE_SECRET_KEY": "test-secret-key-" + os.urandom(8).hex(),
+        "CONSOLE_LABEL_KEY": "test-label-key-" + os.urandom(8).hex(),
         "CONSOLE_TIME_ZONE": "UTC",
         **overrides,
     })
+
+
+def conversation_label(sender: str, key: str) -> str:
+    if str(CONSOLE_DIR) not in sys.path:
+        sys.path.insert(0, str(CONSOLE_DIR))
+    from review.labels import label
+
+    return label(sender, key)
 
 
 def start_console(
@@ -200,6 +213,7 @@ def django_in_process(workdir: Path) -> None:
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "clinic_console.settings",
         "CONSOLE_SECRET_KEY": "unit-test-key",
+        "CONSOLE_LABEL_KEY": "unit-test-label-key",
         "CONSOLE_DATABASE_URL": f"sqlite:///{workdir / 'console.db'}",
         "VAR_DIR": str(workdir),
         "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",

@@ -208,3 +208,19 @@ THROTTLE_MAX_SECONDS = env_int("CONSOLE_THROTTLE_MAX_SECONDS", 900)
 THROTTLE_FORGET_HOURS = env_int("CONSOLE_THROTTLE_FORGET_HOURS", 24)
 # Repeated failures from one address collapse into one audit entry per this window.
 AUDIT_REPEAT_MINUTES = env_int("CONSOLE_AUDIT_REPEAT_MINUTES", 60)
+
+
+def label_key() -> str:
+    """CONSOLE_LABEL_KEY; in local mode, else a key generated once into VAR_DIR.
+
+    Not Django's secret key: that one may be rotated (it signs sessions), while
+    this one must stay the same for the labels in the audit log to keep
+    naming the same conversations.
+    """
+    return keys.local_key(
+        "CONSOLE_LABEL_KEY", "console-label-key", lambda: secrets.token_urlsafe(32).encode()
+    ).decode()
+
+
+# Staff see conversations by a keyed label, never by their id (review/labels.py).
+LABEL_KEY = label_key()

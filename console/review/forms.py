@@ -52,6 +52,13 @@ class CorrectionForm(forms.Form):
         return data
 
 
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason", max_length=200,
+        help_text="Why you need to see it, for example: calling the patient back.",
+    )
+
+
 class DeleteForm(forms.Form):
     confirm = forms.BooleanField(
         label="The patient asked for this conversation to be deleted. Delete it permanently.",

@@ -46,12 +46,14 @@ class LoginAttempt(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who did what to which conversation. Never holds patient text."""
+    """Who did what to which conversation (by its label). Holds no patient text
+    but what staff typed: search queries and reasons for a reveal (admins only
+    read the log)."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.CharField(max_length=150)  # a username, or "command: <name>"
     action = models.CharField(max_length=40, db_index=True)
-    conversation = models.CharField(max_length=255, blank=True)
+    conversation = models.CharField(max_length=255, blank=True)  # a label (review/labels.py)
     detail = models.JSONField(default=dict, blank=True)
     ip = models.CharField(max_length=45, blank=True)
     # Repeats of the same failure collapse into one entry (audit.record_repeated).
@@ -67,7 +69,8 @@ class ConversationSummary(models.Model):
 
     CHANNELS = [("web", "Web"), ("sms", "SMS"), ("rest", "REST"), ("other", "Other")]
 
-    sender_id = models.CharField(max_length=255, unique=True)
+    sender_id = models.CharField(max_length=255, unique=True)  # never shown: see review/labels.py
+    label = models.CharField(max_length=64, unique=True)  # what staff see, link and export
     channel = models.CharField(max_length=8, blank=True, choices=CHANNELS, db_index=True)
     started_at = models.DateTimeField()
     started_day = models.DateField(db_index=True)  # in the console's TIME_ZONE, for charts

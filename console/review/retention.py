@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
-from review import audit, indexer, sms_records, training_export
+from review import audit, indexer, labels, sms_records, training_export
 from review.models import ConversationSummary, Correction, FollowUp, MessageSummary
 from review.tracker_store import chunks, default_store
 
@@ -62,16 +62,17 @@ def delete_conversation(sender_id: str, request: Optional[HttpRequest]) -> Delet
     way is on record as well.
     """
     corrected = Correction.objects.filter(sender_id=sender_id).exists()
+    label = labels.label_of(sender_id)  # before its summary row goes
     try:
         deleted = _delete([sender_id], keep_corrections=False)
     except Exception:
-        audit.record("delete_conversation", request, conversation=sender_id, failed=True)
+        audit.record("delete_conversation", request, conversation=label, failed=True)
         raise
     rewritten = corrected and Path(settings.REVIEWED_NLU_FILE).exists()
     if rewritten:
         training_export.export()
     audit.record(
-        "delete_conversation", request, conversation=sender_id,
+        "delete_conversation", request, conversation=label,
         events=deleted.events, sms_rows=deleted.sms_rows, training_file_rewritten=rewritten or None,
     )
     return deleted

@@ -1,5 +1,6 @@
 """Every URL of the console. All need a session except the sign-in steps and
-healthz (review.middleware.LoginRequired); the admin-only ones say so in their views."""
+healthz (review.middleware.LoginRequired); the admin-only ones say so in their views.
+Conversations are named by their label (review/labels.py), never their id."""
 
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ urlpatterns = [
     path("account/two-step/qr.svg", two_factor.account_qr, name="two_factor_qr"),
     path("", RedirectView.as_view(pattern_name="conversations"), name="home"),
     path("conversations/", conversations.conversation_list, name="conversations"),
-    path("conversations/<int:pk>/", conversations.transcript, name="transcript"),
-    path("conversations/<int:pk>/reveal", conversations.reveal, name="reveal"),
-    path("conversations/<int:pk>/delete", conversations.delete, name="delete"),
+    path("conversations/<str:label>/", conversations.transcript, name="transcript"),
+    path("conversations/<str:label>/reveal", conversations.reveal, name="reveal"),
+    path("conversations/<str:label>/revealed", conversations.revealed, name="revealed"),
+    path("conversations/<str:label>/hide", conversations.hide, name="hide"),
+    path("conversations/<str:label>/delete", conversations.delete, name="delete"),
     path("export", conversations.export, name="export"),
     path("followups/", followups.queue, name="followups"),
-    path("followups/<int:pk>/done", followups.mark_done, name="followup_done"),
+    path("followups/<str:label>/done", followups.mark_done, name="followup_done"),
     path("review/", inbox.inbox, name="inbox"),
     path("review/<int:event_id>", inbox.correct, name="correct"),
     path("insights/", insights.insights, name="insights"),
@@ -35,5 +38,5 @@ urlpatterns = [
     path("users/<int:pk>/two-step/reset", admin.reset_two_factor, name="user_two_factor_reset"),
     path("audit/", admin.audit_log, name="audit"),
     path("api/conversations", api.conversation_list, name="api_conversations"),
-    path("api/conversations/<int:pk>", api.conversation_detail, name="api_conversation"),
+    path("api/conversations/<str:label>", api.conversation_detail, name="api_conversation"),
 ]

@@ -24,7 +24,7 @@ def forget_typed_names(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("review", "0001_initial"),
+        ("review", "0002_conversation_labels"),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from review import audit, throttle, two_factor
+from review import audit, labels, throttle, two_factor
 from review.forms import NewUserForm
 from review.models import AuditEntry, User
 from review.views.access import admin_required, paginate, query_without_page
@@ -95,7 +95,8 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 class AuditFilter(forms.Form):
     action = forms.ChoiceField(choices=[("", "Any")] + [(a, a) for a in ACTIONS], required=False, label="Action")
-    conversation = forms.CharField(required=False, max_length=255, label="Conversation")
+    conversation = forms.CharField(required=False, max_length=255, label="Conversation",
+                                   help_text="Its label, or the conversation id a patient gave you.")
 
 
 @require_GET
@@ -109,7 +110,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         if params.get("action"):
             entries = entries.filter(action=params["action"])
         if params.get("conversation"):
-            entries = entries.filter(conversation=params["conversation"].strip())
+            named = params["conversation"].strip()
+            entries = entries.filter(conversation=named if labels.is_label(named) else labels.label_of(named))
     return render(request, "review/audit.html", {
         "form": form, "page": paginate(request, entries), "query": query_without_page(params),
     })
