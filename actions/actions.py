@@ -25,6 +25,8 @@ from actions.understanding import (
 KB: KnowledgeBase = validate()
 
 URGENT_INTENT = "urgent_symptom"
+# Parse output of the red-flag gate (nlp/components/red_flag_gate.py).
+TRIAGE, BEFORE_TREATMENT = "triage", "before_treatment"
 CALLBACK_INTENTS = {"request_human", "book_appointment"}
 MISSED_INTENTS = {"nlu_fallback", "out_of_scope"}
 # Offered when the classifier's ranking gives nothing better.
@@ -102,6 +104,9 @@ class ActionAnswerQuestion(Action):
         answer = KB.answer(entry.id, entities)
         send_answer(dispatcher, tracker, answer)
         personal_caveat(dispatcher, tracker, answer, entities)
+        if tracker.latest_message.get(TRIAGE) == BEFORE_TREATMENT:
+            # A condition named before a treatment (the red-flag gate): wait, and move the appointment.
+            dispatcher.utter_message(response="utter_reschedule")
         return [SlotSet("last_topic", entry.id)]
 
 

@@ -61,9 +61,11 @@ logger = logging.getLogger(__name__)
 
 OPTION = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-URGENT_RESPONSE = "utter_urgent_symptom"
+# Urgent replies go out first and whole, and keep the number for a call-back.
+URGENT_RESPONSES = {"utter_urgent_symptom", "utter_urgent_call_today"}
 CALLBACK_RESPONSES = {
     "utter_urgent_symptom": "urgent",
+    "utter_urgent_call_today": "urgent",
     "utter_request_human": "call-back",
     "utter_book_appointment": "booking",
 }
@@ -94,7 +96,7 @@ class SmsOutput(CollectingOutputChannel):
             text = message.get("text") or ""
             if action == "utter_first_turn_notice":
                 turn.notice = text
-            elif action == URGENT_RESPONSE:
+            elif action in URGENT_RESPONSES:
                 turn.urgent_text = text
             else:
                 turn.texts.append(text)

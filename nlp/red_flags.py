@@ -100,6 +100,9 @@ PAIRS: Dict[str, Tuple[List[str], List[str]]] = {
          "getting", "now", "today", "yesterday", "since", "tonight", "morning"],
     ),
 }
+# Signs that are urgent whatever the timing, even before a treatment: the
+# patient may be unwell for another reason and needs help today.
+DANGER = {"fever", "breathing", "swelling of the face", "spreading redness"}
 COLD_SORE_WORDS = {"cold sore", "cold sores", "herpes", "fever blister", "fever blisters"}
 
 NEGATIONS = {

@@ -8,6 +8,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from nlp.components.red_flag_gate import RedFlagGate
 from nlp.red_flags import find_red_flags
+from nlu_eval.harness import read_examples
+from tests.servers import ROOT
 
 URGENT = [
     ("I have a fever after microneedling yesterday", "fever"),
@@ -109,3 +111,59 @@ def test_gate_leaves_ordinary_messages_alone() -> None:
     [msg] = gate.process([message("my face is a bit red the next day", "ask_side_effects")])
     assert msg.get(INTENT) == {"name": "ask_side_effects", "confidence": 0.9}
     assert msg.get("red_flags") is None
+
+
+def gated(text: str, intent: str = "ask_side_effects") -> Message:
+    [msg] = RedFlagGate(RedFlagGate.get_default_config()).process([message(text, intent)])
+    return msg
+
+
+def urgency(msg: Message) -> list:
+    return [e["value"] for e in msg.get("entities") or [] if e["entity"] == "urgency"]
+
+
+PRE_TREATMENT = [t for t, _ in read_examples(ROOT / "tests" / "nlu" / "pre_treatment.yml")]
+
+
+@pytest.mark.parametrize("text", PRE_TREATMENT)
+def test_a_condition_named_before_a_treatment_is_never_a_complication(text: str) -> None:
+    """Issue 12: "got a cold sore atm, can I still be treated?" needs "wait,
+    call to reschedule", not the complication reply, whatever the classifier
+    or the keywords said."""
+    for intent in ("urgent_symptom", "ask_contraindications", "ask_side_effects"):
+        msg = gated(text, intent)
+        assert msg.get(INTENT)["name"] != "urgent_symptom", (text, intent)
+        if intent == "urgent_symptom" or msg.get("red_flags"):
+            assert msg.get(INTENT)["name"] == "ask_contraindications"
+            assert msg.get("triage") == "before_treatment"
+
+
+def test_the_pre_treatment_set_names_conditions_the_gate_would_otherwise_flag() -> None:
+    # Without the timing rule, these would have had the complication reply.
+    assert sum(bool(find_red_flags(t)) for t in PRE_TREATMENT) >= 10
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have a fever and my appointment is tomorrow, should I still come?",
+        "my lips are swelling up and my session is on friday, can i still go",
+        "struggling to breathe a bit, booked in for microneedling later today",
+        "the redness on my cheek is spreading, my next appointment is monday",
+    ],
+)
+def test_danger_signs_stay_urgent_before_a_treatment(text: str) -> None:
+    msg = gated(text)
+    assert msg.get(INTENT)["name"] == "urgent_symptom" and urgency(msg) == ["now"]
+
+
+def test_a_complication_after_a_treatment_stays_urgent() -> None:
+    msg = gated("i got a cold sore the day after my treatment, should i cancel the next session?")
+    assert msg.get(INTENT)["name"] == "urgent_symptom" and urgency(msg) == ["now"]
+
+
+def test_red_flags_are_urgent_now_and_learned_reports_urgent_today() -> None:
+    assert urgency(gated("pus coming out of the dots on my chin")) == ["now"]
+    story = gated("I looked in the mirror and my whole face was raw and weeping", "urgent_symptom")
+    assert story.get(INTENT)["name"] == "urgent_symptom" and urgency(story) == ["today"]
+    assert urgency(gated("does microneedling hurt?", "ask_pain")) == []

@@ -17,7 +17,7 @@ Feature groups are named by the featurizers' `alias`, with their weight:
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 import joblib
 import numpy as np
@@ -29,9 +29,9 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import csr_matrix, hstack, vstack
-from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
+
+from nlp.components.feature_groups import FeatureGroups
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "linear_intent_classifier.joblib"
@@ -68,8 +68,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._resource = resource
         self._groups: Dict[str, float] = dict(config["feature_groups"])
         fitted = fitted or {}
-        self._tfidf: Dict[str, TfidfTransformer] = fitted.get("tfidf", {})
-        self._sizes: Dict[str, int] = fitted.get("sizes", {})
+        self._features = FeatureGroups(self._groups, fitted)
         self._clf: Optional[LogisticRegression] = fitted.get("clf")
 
     @classmethod
@@ -98,51 +97,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             fitted = None
         return cls(config, model_storage, resource, fitted)
 
-    def _group(self, message: Message, alias: str) -> Tuple[Optional[Any], bool]:
-        """The sentence-level features a featurizer gave the message, and if sparse."""
-        _, sparse = message.get_sparse_features(TEXT, [alias])
-        if sparse is not None:
-            return sparse.features, True
-        _, dense = message.get_dense_features(TEXT, [alias])
-        if dense is not None:
-            return dense.features, False
-        return None, False
-
-    def _matrix(self, messages: List[Message], fit: bool = False) -> Tuple[csr_matrix, np.ndarray]:
-        """The weighted feature matrix, and which rows have any n-gram at all.
-
-        A message of emoji or unknown characters has no known word or
-        character n-gram; the embedding of such text is noise, so its
-        prediction must carry no confidence.
-        """
-        blocks, evidence = [], np.zeros(len(messages), dtype=bool)
-        for alias, weight in self._groups.items():
-            rows, sparse = [], False
-            for message in messages:
-                features, is_sparse = self._group(message, alias)
-                sparse = sparse or is_sparse
-                if features is None:  # e.g. an empty message: zeros of the right width
-                    features = csr_matrix((1, self._sizes.get(alias, 0)))
-                rows.append(csr_matrix(features))
-            if fit:
-                self._sizes[alias] = max(r.shape[1] for r in rows)
-            width = self._sizes[alias]
-            rows = [r if r.shape[1] == width else csr_matrix((1, width)) for r in rows]
-            block = vstack(rows).tocsr()
-            if sparse or alias in self._tfidf:
-                if fit:
-                    self._tfidf[alias] = TfidfTransformer(sublinear_tf=True).fit(block)
-                block = self._tfidf[alias].transform(block)
-                evidence |= block.getnnz(axis=1) > 0
-            blocks.append(block * weight)
-        return hstack(blocks).tocsr(), evidence
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
         if not examples:
             logger.debug("no intent examples: nothing to train")
             return self._resource
-        X, _ = self._matrix(examples, fit=True)
+        X, _ = self._features.matrix(examples, fit=True)
         y = [m.get(INTENT) for m in examples]
         self._clf = LogisticRegression(
             C=self._config["C"],
@@ -151,13 +111,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             random_state=self._config["random_state"],
         ).fit(X, y)
         with self._storage.write_to(self._resource) as directory:
-            joblib.dump({"tfidf": self._tfidf, "sizes": self._sizes, "clf": self._clf}, directory / MODEL_FILE)
+            joblib.dump({**self._features.fitted(), "clf": self._clf}, directory / MODEL_FILE)
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self._clf is None:
             return messages
-        X, evidence = self._matrix(messages)
+        X, evidence = self._features.matrix(messages)
         probabilities = self._clf.predict_proba(X)
         labels = self._clf.classes_
         for message, row, known in zip(messages, probabilities, evidence):

@@ -1,10 +1,24 @@
-"""Deterministic safety gate after the classifier: red flags make a message urgent.
+"""Safety triage after the classifier: when a message is urgent, and how urgent.
 
-Placed last in the NLU pipeline (after the FallbackClassifier), it sets the
-intent to `urgent_symptom` whenever `nlp.red_flags` finds a red-flag sign, so
-the REST, web and SMS channels and the parse API all see an urgent message as
-urgent even when the classifier did not. It never lowers an urgent prediction.
-The signs found are added to the parse output as `red_flags` for staff.
+Placed last in the NLU pipeline (after the FallbackClassifier), so the REST,
+web and SMS channels and the parse API all see the same decision:
+
+- a red-flag sign (`nlp.red_flags`) makes the message `urgent_symptom` with
+  urgency `now` (the "call now" reply), whatever the classifier said;
+- a message the classifier (trained on first-person stories of unexpected
+  reactions) calls `urgent_symptom` without a red-flag sign keeps that
+  intent with urgency `today` ("please call the clinic today");
+- but a condition named before a treatment ("got a cold sore atm, can I still
+  be treated?", `nlp.timing`) is a question about having the treatment, not a
+  complication: it becomes `ask_contraindications`, marked `triage:
+  before_treatment` so the answer adds "call to reschedule". Danger signs
+  (`DANGER`: fever, breathing, swelling of the face, spreading redness) stay
+  urgent whatever the timing.
+
+The urgency is added as an `urgency` entity, which fills the slot the rules
+choose the reply by (data/rules/safety.yml), on the Rasa server itself, so
+urgent replies need no action server. The signs found are in the parse
+output as `red_flags` for staff.
 """
 
 from __future__ import annotations
@@ -15,26 +29,31 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlp.red_flags import find_red_flags
+from nlp.red_flags import DANGER, find_red_flags
+from nlp.timing import Timing, treatment_timing
 
 RED_FLAGS = "red_flags"
+TRIAGE = "triage"
+URGENCY = "urgency"
+NOW, TODAY = "now", "today"
 
 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
 class RedFlagGate(GraphComponent):
-    """Overrides the intent with the urgent intent when a red-flag sign is present."""
+    """Sets the intent and urgency of messages about symptoms (see the module docstring)."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"urgent_intent": "urgent_symptom"}
+        return {"urgent_intent": "urgent_symptom", "before_treatment_intent": "ask_contraindications"}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._urgent = config["urgent_intent"]
+        self._before = config["before_treatment_intent"]
 
     @classmethod
     def create(
@@ -48,15 +67,36 @@ class RedFlagGate(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            flags = find_red_flags(message.get(TEXT) or "")
-            if not flags:
-                continue
-            message.set(RED_FLAGS, sorted({f.sign for f in flags}), add_to_output=True)
-            intent = message.get(INTENT) or {}
-            if intent.get(INTENT_NAME_KEY) == self._urgent:
-                continue
-            urgent = {INTENT_NAME_KEY: self._urgent, "confidence": 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != self._urgent]
-            message.set(INTENT, urgent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [urgent, *ranking], add_to_output=True)
+            self._triage(message)
         return messages
+
+    def _triage(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        flags = find_red_flags(text)
+        if flags:
+            message.set(RED_FLAGS, sorted({f.sign for f in flags}), add_to_output=True)
+        predicted_urgent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == self._urgent
+        if not flags and not predicted_urgent:
+            return
+        danger = any(f.sign in DANGER for f in flags)
+        if not danger and treatment_timing(text) is Timing.BEFORE:
+            self._set_intent(message, self._before)
+            message.set(TRIAGE, Timing.BEFORE.value, add_to_output=True)
+            return
+        if flags and not predicted_urgent:
+            self._set_intent(message, self._urgent)
+        self._add_urgency(message, NOW if flags else TODAY)
+
+    def _set_intent(self, message: Message, name: str) -> None:
+        chosen = {INTENT_NAME_KEY: name, "confidence": 1.0}
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+        message.set(INTENT, chosen, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+
+    @staticmethod
+    def _add_urgency(message: Message, value: str) -> None:
+        text = message.get(TEXT) or ""
+        entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != URGENCY]
+        entities.append({"entity": URGENCY, "value": value, "start": 0, "end": len(text),
+                         "confidence": 1.0, "extractor": "RedFlagGate"})
+        message.set(ENTITIES, entities, add_to_output=True)
