@@ -19,6 +19,7 @@ pus"), frames it as a hypothetical or a worry ("can it cause blisters?",
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, List, Tuple
@@ -57,6 +58,23 @@ ALONE: Dict[str, List[List[dict]]] = {
         [{"LOWER": "tight"}, {"LOWER": "chest"}],
         [{"LOWER": "throat"}, {"LOWER": {"IN": ["is", "feels", "feeling"]}, "OP": "?"},
          {"LOWER": {"IN": ["closing", "tight", "tightening", "swelling", "swollen", "closed"]}}],
+    ],
+    "infection": [
+        [{"LOWER": {"IN": ["herpeticum", "cellulitis", "impetigo", "staph", "staphylococcus", "mrsa", "erysipelas",
+                           "abscesses"]}}],
+    ],
+    "vision": [
+        # "can't see out of my eye", not "can't see any difference"
+        [{"LOWER": {"IN": ["ca", "can", "could"]}}, {"LOWER": {"IN": ["n't", "not", "nt"]}}, {"LOWER": "see"},
+         {"LOWER": {"IN": ["out", "properly", "clearly", "straight", "well"]}}],
+        [{"LOWER": {"IN": ["cant", "cannot", "couldnt"]}}, {"LOWER": "see"},
+         {"LOWER": {"IN": ["out", "properly", "clearly", "straight", "well"]}}],
+        [{"LOWER": {"IN": ["lost", "losing", "blurry", "blurred", "double", "blurring"]}},
+         {"LOWER": {"IN": ["my", "of", "the"]}, "OP": "?"}, {"LOWER": {"IN": ["peripheral", "side"]}, "OP": "?"},
+         {"LOWER": {"IN": ["vision", "sight", "eyesight"]}}],
+        [{"LOWER": {"IN": ["vision", "sight", "eyesight"]}}, {"LOWER": {"IN": ["is", "went", "has", "gone", "got"]}, "OP": "*"},
+         {"LOWER": {"IN": ["blurry", "blurred", "blurring", "dark", "fuzzy", "double"]}}],
+        [{"LOWER": "only"}, {"LOWER": "see"}, {"LOWER": "through"}],
     ],
     "blisters": [
         [{"LOWER": {"IN": ["blister", "blisters", "blistering", "blistered", "blistery"]}}],
@@ -102,7 +120,7 @@ PAIRS: Dict[str, Tuple[List[str], List[str]]] = {
 }
 # Signs that are urgent whatever the timing, even before a treatment: the
 # patient may be unwell for another reason and needs help today.
-DANGER = {"fever", "breathing", "swelling of the face", "spreading redness"}
+DANGER = {"fever", "breathing", "swelling of the face", "spreading redness", "vision"}
 COLD_SORE_WORDS = {"cold sore", "cold sores", "herpes", "fever blister", "fever blisters"}
 
 NEGATIONS = {
@@ -178,8 +196,36 @@ def _dismissed(doc: Doc, span: Span, clause: Tuple[int, int], played_down_counts
     return False
 
 
+FIRST_PERSON = {"i", "i'm", "im", "i've", "ive", "my", "me", "mine", "myself", "we", "our", "us"}
+# A question about what usually happens, not a report: "how long do lips
+# swell after fillers?", "why do you get cold sores after a peel?".
+GENERAL_QUESTION = re.compile(
+    r"^\s*(how (long|often|much|to|do|does|can|should)|why (do|does|would|can)|what (causes|are|is|happens)|"
+    r"when (do|does|should)|is it (normal|common|usual)|can (you|it|microneedling))\b",
+    re.IGNORECASE,
+)
+
+
+def reports_on_self(text: str) -> bool:
+    """Whether the writer speaks of themselves (I, my, me, we...)."""
+    return bool(FIRST_PERSON & {w.lower() for w in re.findall(r"[A-Za-z']+", text)})
+
+
+def _general(text: str) -> bool:
+    """A heading ("Swelling Under Eyes After Microneedling") or a general
+    question, with no first person: it asks about a sign, it doesn't report one."""
+    words = re.findall(r"[A-Za-z']+", text)
+    if not words or FIRST_PERSON & {w.lower() for w in words}:
+        return False
+    heading = len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+    return heading or bool(GENERAL_QUESTION.search(text))
+
+
 def find_red_flags(text: str) -> List[RedFlag]:
-    """The red-flag signs in `text` that are not negated, hypothetical or played down."""
+    """The red-flag signs in `text` that are not negated, hypothetical or played
+    down, in a message that reports something rather than asks in general."""
+    if _general(text):
+        return []
     nlp, matcher = _matcher()
     doc = nlp(text.lower())
     found: List[RedFlag] = []

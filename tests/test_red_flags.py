@@ -167,3 +167,44 @@ def test_red_flags_are_urgent_now_and_learned_reports_urgent_today() -> None:
     story = gated("I looked in the mirror and my whole face was raw and weeping", "urgent_symptom")
     assert story.get(INTENT)["name"] == "urgent_symptom" and urgency(story) == ["today"]
     assert urgency(gated("does microneedling hurt?", "ask_pain")) == []
+
+
+@pytest.mark.parametrize(
+    "text, sign",
+    [
+        ("I couldn't see out of my left eye the next morning", "vision"),
+        ("my vision went blurry a few hours after the peel", "vision"),
+        ("the GP said it's cellulitis", "infection"),
+        ("I developed eczema herpeticum after the treatment", "infection"),
+    ],
+)
+def test_vision_and_named_infections_are_red_flags(text: str, sign: str) -> None:
+    assert sign in {f.sign for f in find_red_flags(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't see any difference after three sessions",
+        "Swelling Under Eyes After Microneedling",
+        "How Long Do Lips Swell After Fillers",
+        "why do you get blisters after a chemical peel?",
+    ],
+)
+def test_headings_and_general_questions_are_not_reports(text: str) -> None:
+    assert find_red_flags(text) == []
+
+
+def test_a_learned_urgent_guess_needs_someone_speaking_of_themselves() -> None:
+    """The classifier and the detector learn stories; a heading or a general
+    question about complications is answered as one, not flagged."""
+    [heading] = RedFlagGate(RedFlagGate.get_default_config()).process([Message(data={TEXT: "Warning Signs Of A Bad Reaction"})])
+    msg = Message(data={TEXT: "What are the warning signs of a bad reaction to microneedling?"})
+    msg.set(INTENT, {"name": "urgent_symptom", "confidence": 0.6}, add_to_output=True)
+    msg.set(INTENT_RANKING_KEY, [{"name": "urgent_symptom", "confidence": 0.6},
+                                 {"name": "ask_side_effects", "confidence": 0.3}], add_to_output=True)
+    [msg] = RedFlagGate(RedFlagGate.get_default_config()).process([msg])
+    assert msg.get(INTENT)["name"] == "ask_side_effects" and urgency(msg) == []
+    assert heading.get(INTENT) is None
+    story = gated("my whole face went raw and weepy overnight", "urgent_symptom")
+    assert story.get(INTENT)["name"] == "urgent_symptom" and urgency(story) == ["today"]

@@ -1,6 +1,6 @@
 """Measurement sets are never trained on: no training example is a copy or a
-near-copy of a real patient message (tests/nlu/real-messages.jsonl) or of the
-held-out file. The model must learn the kinds of wording, not the sentences."""
+near-copy of a real patient message (tests/nlu/real-messages.jsonl), of the
+held-out file or of the pre-treatment set. The model must learn the kinds of wording, not the sentences."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def training_texts() -> List[str]:
 
 def measured_texts() -> List[str]:
     real = [normal(m.text) for m in real_set.load(MEASURED / "real-messages.jsonl")]
-    held_out = [normal(t) for t, _ in read_examples(MEASURED / "heldout.yml")]
+    held_out = [normal(t) for name in ("heldout.yml", "pre_treatment.yml") for t, _ in read_examples(MEASURED / name)]
     return [t for t in real + held_out if t]
 
 

@@ -5,9 +5,11 @@ web and SMS channels and the parse API all see the same decision:
 
 - a red-flag sign (`nlp.red_flags`) makes the message `urgent_symptom` with
   urgency `now` (the "call now" reply), whatever the classifier said;
-- a message the classifier (trained on first-person stories of unexpected
-  reactions) calls `urgent_symptom` without a red-flag sign keeps that
-  intent with urgency `today` ("please call the clinic today");
+- a message the classifier or the complication detector (trained on
+  first-person stories of unexpected reactions) calls `urgent_symptom`
+  without a red-flag sign keeps that intent with urgency `today` ("please
+  call the clinic today") if the writer speaks of themselves; a heading or a
+  general question ("Warning signs of a bad reaction") gets the next intent;
 - but a condition named before a treatment ("got a cold sore atm, can I still
   be treated?", `nlp.timing`) is a question about having the treatment, not a
   complication: it becomes `ask_contraindications`, marked `triage:
@@ -32,7 +34,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlp.red_flags import DANGER, find_red_flags
+from nlp.red_flags import DANGER, find_red_flags, reports_on_self
 from nlp.timing import Timing, treatment_timing
 
 RED_FLAGS = "red_flags"
@@ -83,9 +85,21 @@ class RedFlagGate(GraphComponent):
             self._set_intent(message, self._before)
             message.set(TRIAGE, Timing.BEFORE.value, add_to_output=True)
             return
+        if not flags and not reports_on_self(text):
+            # The learned models call it urgent, but nobody says it happens to
+            # them ("What are the warning signs of a bad reaction?"): a question
+            # about complications, answered as one.
+            self._drop_urgent(message)
+            return
         if flags and not predicted_urgent:
             self._set_intent(message, self._urgent)
         self._add_urgency(message, NOW if flags else TODAY)
+
+    def _drop_urgent(self, message: Message) -> None:
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != self._urgent]
+        fallback = {INTENT_NAME_KEY: "nlu_fallback", "confidence": 1.0}
+        message.set(INTENT, ranking[0] if ranking else fallback, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
     def _set_intent(self, message: Message, name: str) -> None:
         chosen = {INTENT_NAME_KEY: name, "confidence": 1.0}
