@@ -4,6 +4,7 @@ Same URL and reply format as Rasa's own (`POST /webhooks/rest/webhook` with
 `{"sender": ..., "message": ...}`, answered with a list of bot messages), plus:
 - malformed requests get a 4xx with a JSON error instead of a 500;
 - the client cannot claim another channel (Rasa's lets `input_channel` say "sms");
+- payloads ("/intent{...}") only as the assistant's buttons offer them;
 - over-long messages are refused with a polite reply;
 - a turn that produced nothing (action server down) gets the clinic's phone number;
 - no patient text in the logs.
@@ -20,6 +21,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import replies
+from channels.client_input import as_patient_text
 
 MAX_SENDER_CHARS = 128
 MAX_METADATA_BYTES = 4096
@@ -88,7 +90,7 @@ class ClinicRestInput(InputChannel):
             limit = replies.max_message_chars()
             if len(text) > limit:
                 return response.json([{"recipient_id": sender, "text": replies.too_long(limit)}])
-            messages = await self.handle(on_new_message, sender, text, body.get("metadata"))
+            messages = await self.handle(on_new_message, sender, as_patient_text(text), body.get("metadata"))
             return response.json(messages)
 
         return webhook

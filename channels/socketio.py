@@ -10,6 +10,7 @@ so any Rasa-compatible widget works. On top of Rasa's channel:
   not issue (another channel's conversation, a made-up one) gets a fresh
   conversation, and a message naming another session is refused;
 - malformed events and over-long messages get a clear reply, not a crash;
+- payloads ("/intent{...}") only as the assistant's buttons offer them;
 - a turn that produced nothing (action server down) gets the clinic's number;
 - no patient text in the logs.
 """
@@ -30,6 +31,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels import replies
+from channels.client_input import as_patient_text
 from channels.keys import local_key
 from channels.origins import allowed_origins
 
@@ -161,7 +163,9 @@ class ClinicSocketIOInput(InputChannel):
                 await reply(room, replies.too_long(limit))
                 return
             output = CountingOutput(sio, self.bot_message_evt)
-            await replies.run_turn(on_new_message, UserMessage(text, output, sender, input_channel=self.name()))
+            await replies.run_turn(
+                on_new_message, UserMessage(as_patient_text(text), output, sender, input_channel=self.name())
+            )
             if not output.sent:
                 await reply(room, replies.unavailable())
 
