@@ -3,6 +3,7 @@
 Same URL and reply format as Rasa's own (`POST /webhooks/rest/webhook` with
 `{"sender": ..., "message": ...}`, answered with a list of bot messages), plus:
 - malformed requests get a 4xx with a JSON error instead of a 500;
+- `sender` cannot be a web chat or SMS conversation id (400);
 - the client cannot claim another channel (Rasa's lets `input_channel` say "sms");
 - payloads ("/intent{...}") only as the assistant's buttons offer them;
 - over-long messages are refused with a polite reply;
@@ -22,6 +23,7 @@ from sanic.response import HTTPResponse
 
 from channels import replies
 from channels.client_input import as_patient_text
+from channels.conversation_ids import belongs_to_web_or_sms
 
 MAX_SENDER_CHARS = 128
 MAX_METADATA_BYTES = 4096
@@ -52,6 +54,8 @@ def parse_body(request: Request) -> Dict[str, Any]:
         raise BadRequest("'sender' (a conversation id string) is required")
     if len(sender) > MAX_SENDER_CHARS:
         raise BadRequest(f"'sender' is longer than {MAX_SENDER_CHARS} characters")
+    if belongs_to_web_or_sms(sender):
+        raise BadRequest("'sender' has the form of a web chat or SMS conversation id; choose another")
     if not isinstance(body.get("message"), str):
         raise BadRequest("'message' (a string) is required")
     metadata = body.get("metadata")

@@ -22,6 +22,8 @@ from typing import Dict, List, Optional
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
+from channels.conversation_ids import SMS_PREFIX
+
 METADATA = sa.MetaData()
 
 CALLBACK_PRIORITY = ("urgent", "call-back", "booking")  # most serious first
@@ -57,7 +59,7 @@ CALLBACKS = sa.Table(
 def conversation_id(number: str, secret: bytes) -> str:
     """The conversation id of a phone number: HMAC-SHA256, hex, 32 characters."""
     digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
-    return "sms-" + hmac.new(secret, digits.encode(), hashlib.sha256).hexdigest()[:32]
+    return SMS_PREFIX + hmac.new(secret, digits.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class SmsStore:
