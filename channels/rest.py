@@ -9,6 +9,9 @@ Same URL and reply format as Rasa's own (`POST /webhooks/rest/webhook` with
   server says which at start-up. Rasa binds 0.0.0.0 because the widget's
   socket needs it, so this is what keeps REST off the internet;
 - `sender` cannot be a web chat or SMS conversation id (400);
+- per-client and per-conversation rate limits (429 with Retry-After and a
+  polite reply) and a cap on turns per session (channels/limits.py); a red
+  flag over a limit still gets the urgent reply;
 - malformed requests get a 4xx with a JSON error instead of a 500;
 - the client cannot claim another channel (Rasa's lets `input_channel` say "sms");
 - payloads ("/intent{...}") only as the assistant's buttons offer them;
@@ -32,8 +35,9 @@ from sanic.response import HTTPResponse
 
 from channels import replies
 from channels.client_input import as_patient_text
-from channels.clients import came_through_a_proxy, is_loopback, peer_ip
+from channels.clients import came_through_a_proxy, client_address, is_loopback, peer_ip
 from channels.conversation_ids import belongs_to_web_or_sms
+from channels.limits import ChannelLimits, Refusal
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +91,14 @@ class ClinicRestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        return cls(token=os.environ.get("REST_CHANNEL_TOKEN", "").strip() or None)
+        return cls(
+            token=os.environ.get("REST_CHANNEL_TOKEN", "").strip() or None,
+            limits=ChannelLimits.from_env("REST_RATE_LIMIT", 120),
+        )
 
-    def __init__(self, token: Optional[str] = None) -> None:
+    def __init__(self, token: Optional[str] = None, limits: Optional[ChannelLimits] = None) -> None:
         self.token = token
+        self.limits = limits or ChannelLimits.from_env("REST_RATE_LIMIT", 120)
         if token:
             logger.info("rest: requests need REST_CHANNEL_TOKEN as 'Authorization: Bearer <token>'")
         else:
@@ -135,10 +143,21 @@ class ClinicRestInput(InputChannel):
             limit = replies.max_message_chars()
             if len(text) > limit:
                 return response.json([{"recipient_id": sender, "text": replies.too_long(limit)}])
+            over = await self.limits.admit(client_address(request), sender)
+            if over:
+                return self.over_limit(over, sender, text)
             messages = await self.handle(on_new_message, sender, as_patient_text(text), body.get("metadata"))
             return response.json(messages)
 
         return webhook
+
+    def over_limit(self, refusal: Refusal, sender: str, text: str) -> HTTPResponse:
+        """The polite reply, as 429 when retrying later helps; the urgent reply as an answer."""
+        reply = replies.over_limit(refusal, text)
+        body = [{"recipient_id": sender, "text": reply.text}]
+        if refusal is Refusal.RATE and not reply.urgent:
+            return response.json(body, status=429, headers={"Retry-After": str(self.limits.retry_after_seconds())})
+        return response.json(body)
 
     async def handle(
         self,
