@@ -15,6 +15,11 @@ so any Rasa-compatible widget works. On top of Rasa's channel:
   conversation was last confirmed instead of after its last turn);
 - each socket speaks only in its own conversation: a message naming another
   is refused;
+- rate limits per client address and per conversation, and a cap on turns
+  per session (channels/limits.py), with a polite reply; a red flag over a
+  limit still gets the urgent reply. The address is the socket's peer:
+  behind a reverse proxy every patient has the proxy's address, and shares
+  one bucket, unless Sanic is told to trust the proxy (channels/clients.py);
 - payloads ("/intent{...}") only as the assistant's buttons offer them;
 - malformed events and over-long messages get a clear reply, not a crash;
 - a turn that produced nothing (action server down) gets the clinic's number;
@@ -35,12 +40,15 @@ from socketio import AsyncServer
 
 from channels import replies
 from channels.client_input import as_patient_text
+from channels.clients import client_address
 from channels.domain_file import session_expiration_seconds
 from channels.keys import local_key
+from channels.limits import ChannelLimits
 from channels.origins import allowed_origins
 from channels.web_sessions import SessionTokens, SocketBindings, same_socket
 
 RENEWED_EVENT = "session_renewed"
+UNKNOWN_CLIENT = "unknown"  # no Sanic request in the environ: all such clients share a bucket
 
 
 class CountingOutput(SocketIOOutput):
@@ -81,6 +89,8 @@ class ClinicSocketIOInput(InputChannel):
             idle_seconds=session_expiration_seconds(),
         )
         self.bindings = SocketBindings()
+        self.limits = ChannelLimits.from_env("WEBCHAT_RATE_LIMIT", 60)
+        self.clients: Dict[str, str] = {}  # socket id -> client address, for the rate limits
 
     def get_output_channel(self) -> Optional[SocketIOOutput]:
         return SocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
@@ -107,6 +117,13 @@ class ClinicSocketIOInput(InputChannel):
             # the await, so its replies never reach the room).
             await sio.enter_room(sid, conversation)
 
+        @sio.on("connect")
+        async def connect(sid: Text, environ: Dict[str, Any], auth: Any = None) -> None:
+            # engine.io's Sanic driver puts 127.0.0.1 in REMOTE_ADDR whatever
+            # the peer; the Sanic request it keeps beside it has the real one.
+            request = environ.get("sanic.request")
+            self.clients[sid] = client_address(request) if request else UNKNOWN_CLIENT
+
         @sio.on("session_request")
         async def session_request(sid: Text, data: Any) -> None:
             data = data if isinstance(data, dict) else {}
@@ -130,6 +147,7 @@ class ClinicSocketIOInput(InputChannel):
         @sio.on("disconnect")
         async def disconnect(sid: Text) -> None:
             self.bindings.unbind(sid)
+            self.clients.pop(sid, None)
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: Text, data: Any) -> None:
@@ -144,6 +162,10 @@ class ClinicSocketIOInput(InputChannel):
             limit = replies.max_message_chars()
             if len(text) > limit:
                 await reply(sid, replies.too_long(limit))
+                return
+            over = await self.limits.admit(self.clients.get(sid, UNKNOWN_CLIENT), conversation)
+            if over:
+                await reply(sid, replies.over_limit(over, text).text)
                 return
             output = CountingOutput(sio, self.bot_message_evt)
             await replies.run_turn(

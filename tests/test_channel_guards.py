@@ -263,3 +263,40 @@ def test_a_web_payload_no_button_offers_is_read_as_words(guarded, patients) -> N
     [user] = [e for e in guarded.events(conversation) if e["event"] == "user"]
     assert user["text"].startswith("ask_conditions_treated{") and len(user["parse_data"]["intent_ranking"]) > 1
     assert all("evil" not in str(e["value"]) for e in user["parse_data"]["entities"])
+
+
+# ---- web chat: how fast -----------------------------------------------------------------------
+
+def test_the_socket_limits_each_conversation_and_still_answers_a_red_flag(guarded, patients) -> None:
+    patient = web_patient(guarded, patients, "127.0.0.16")
+    conversation = tokens().conversation(patient.session())
+    for _ in range(PER_CONVERSATION):
+        patient.ask("does it hurt?")
+    refused = patient.refused("how long is the downtime?")
+    assert TOO_FAST in refused and CLINIC.phone in refused
+    assert URGENT in patient.refused(RED_FLAG)
+    assert user_texts(guarded, conversation) == ["does it hurt?"] * PER_CONVERSATION
+    assert not flagged_urgent(guarded, conversation)
+
+
+def outcome(patient: WebPatient) -> str:
+    """How the server took the patient's last message: answered (a turn), or refused as too fast."""
+    while True:
+        name, data = patient.next()
+        if name == "session_renewed":
+            return "answered"
+        if name == "bot_uttered" and TOO_FAST in data["text"]:
+            return "refused"
+
+
+def test_the_socket_limits_each_peer_address(guarded, patients) -> None:
+    crowd = [web_patient(guarded, patients, "127.0.0.17") for _ in range(PER_CLIENT + 1)]
+    for patient in crowd:
+        patient.session()
+    for patient in crowd:  # at once: the bucket barely drains meanwhile
+        patient.send("does it hurt?")
+    assert sorted(outcome(patient) for patient in crowd) == ["answered"] * PER_CLIENT + ["refused"]
+    # the limit is per peer address, not one for everyone
+    other = web_patient(guarded, patients, "127.0.0.18")
+    other.session()
+    assert any("numb" in t for t in other.ask("does it hurt?")[0])
