@@ -11,7 +11,7 @@ WEBCHAT  := webchat/dist/.built
 # Every recipe starts from the project's settings (ports, SQLite path, telemetry off).
 SETTINGS := source bin/settings.sh &&
 
-.PHONY: help install test-deps train run chat test validate lint eval bench clean lock staff-user corrections purge console-bench
+.PHONY: help install test-deps train run chat test validate lint eval bench clean lock staff-user corrections purge console-bench bench-worst
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ eval: install ## Score candidate NLU pipelines side by side on the held-out file
 
 bench: train ## Print training, start-up, latency and memory figures
 	$(SETTINGS) $(PY) bench/bench.py
+
+bench-worst: train ## Time and memory of the costliest messages a client can send, against ordinary ones
+	$(SETTINGS) $(PY) bench/worst_input.py
 
 # The staff console (console/, served on CONSOLE_PORT by `make run`). Its
 # commands migrate its own database first, so they work before the first run.

@@ -33,6 +33,7 @@ class Clinic:
     emergency_number: str
     after_hours: str
     branding: Dict[str, str] = field(default_factory=dict)
+    region: str = ""  # ISO 3166 code ("US", "GB"): how local phone numbers are written
 
     def template_vars(self) -> Dict[str, str]:
         """Values for the `{placeholders}` of the domain's responses."""
@@ -82,4 +83,5 @@ def load_clinic(path: Optional[Path] = None) -> Clinic:
     return Clinic(
         **{key: str(value).strip() for key, value in values.items()},
         branding=dict(raw.get("branding") or {}),
+        region=str(raw.get("region") or "").strip().upper(),
     )

@@ -205,7 +205,7 @@ def main() -> None:
               f"({counts['sms_opt_outs']} SMS opt-outs) in {generated:.1f} s", flush=True)
 
         env = console_env(workdir, tracker_db, CONSOLE_LOG_LEVEL="WARNING")
-        manage(env, "create_staff_user", "--username", "bench", "--role", "admin", STAFF_PASSWORD="bench-password-long")
+        manage(env, "create_staff_user", "--username", "bench", "--role", "staff", STAFF_PASSWORD="bench-password-long")  # pages staff read; admins need a second factor
         started = time.perf_counter()
         output = manage(env, "index_conversations").stdout.strip()
         index_wall = time.perf_counter() - started
@@ -220,7 +220,7 @@ def main() -> None:
             session, login = sign_in(url, "bench", "bench-password-long")
             assert login.status_code == 302, login.text[:500]
             page = session.get(f"{url}/conversations/").text
-            pks = [int(pk) for pk in re.findall(r'href="/conversations/(\d+)/"', page)]
+            labels = re.findall(r'href="/conversations/([a-z2-7-]+)/"', page)
             words = ["swollen", "fever", "pus", "spreading"]
             results = [
                 measure("baseline /healthz", args.requests, lambda i: session.get(f"{url}/healthz")),
@@ -230,7 +230,7 @@ def main() -> None:
                     f"{url}/conversations/", params={"flag": "urgent", "channel": "sms", "q": words[i % 4]})),
                 measure("follow-up queue", args.requests, lambda i: session.get(f"{url}/followups/")),
                 measure("transcript", args.requests,
-                        lambda i: session.get(f"{url}/conversations/{pks[i % len(pks)]}/")),
+                        lambda i: session.get(f"{url}/conversations/{labels[i % len(labels)]}/")),
             ]
             # new events arrive: the next list request indexes them first
             writer = TrackerWriter(f"sqlite:///{tracker_db}")

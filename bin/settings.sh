@@ -6,7 +6,9 @@ export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1  # model weights come from build/, never a hub
 export RASA_PORT=${RASA_PORT:-5005}
 export ACTION_PORT=${ACTION_PORT:-5055}
-export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://localhost:${ACTION_PORT}/webhook}
+# The action server has no authentication: loopback only unless told otherwise.
+export ACTION_HOST=${ACTION_HOST:-127.0.0.1}
+export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}
 export VAR_DIR=${VAR_DIR:-$ROOT/var}
 export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///$VAR_DIR/tracker.db}
 export CLINIC_CONFIG=${CLINIC_CONFIG:-$ROOT/clinic.yml}
@@ -15,7 +17,16 @@ export WEBCHAT_PORT=${WEBCHAT_PORT:-8000}
 # Where browsers reach the Rasa server, and which pages may open its socket.
 export RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:${RASA_PORT}}
 export WEBCHAT_ALLOWED_ORIGINS=${WEBCHAT_ALLOWED_ORIGINS:-http://localhost:${WEBCHAT_PORT},http://127.0.0.1:${WEBCHAT_PORT}}
-# RASA_AUTH_TOKEN: when set, Rasa's HTTP API is enabled behind this token.
+# RASA_AUTH_TOKEN: when set, Rasa's HTTP API is enabled behind this token
+# (scripts/serve_rasa.py hands it to Rasa without a command line argument).
+# The largest request the Rasa and action servers read (Sanic's setting; the
+# channels' own limits are far lower); a longer one gets 413 unread.
+export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-1048576}
+# CLINIC_ENV: local (default) generates missing keys into VAR_DIR; production
+# makes every server refuse to start unless its secrets are set (channels/keys.py):
+# WEBCHAT_SESSION_SECRET, CONSOLE_SECRET_KEY, and with SMS on SMS_ID_SECRET
+# and SMS_ENCRYPTION_KEY.
+export CLINIC_ENV=${CLINIC_ENV:-local}
 # Staff console (console/): its port, its own database, and how long
 # conversations are kept (make purge). CONSOLE_SECRET_KEY is generated into
 # VAR_DIR when unset; set it (and CONSOLE_ALLOWED_HOSTS) in production.

@@ -11,11 +11,17 @@ channel checks no signature and knows nothing of SMS rules, hence this one:
   background and its replies are sent through the API (one SMS per turn);
 - a retried MessageSid is ignored;
 - STOP-words opt the number out (never answered; nothing is sent until
-  START), HELP/INFO get the clinic's details; none of them reaches the NLU;
+  START), HELP/INFO get the clinic's details; none of them reaches the NLU.
+  "Stop.", "stop please" and "opt out" count too, a question with "stop" in
+  it does not (channels/sms_keywords.py);
 - answers are the knowledge base's short ones in GSM-7, at most two segments,
   with "Reply MORE for details" and numbered options ("Reply 1 for ...");
 - an urgent reply goes out first and whole;
-- a per-number rate limit, with one polite notice;
+- a per-number rate limit, with one polite notice, for every message that
+  would get a reply (HELP, START and pictures too), but a red flag is always
+  answered;
+- a `From` that is not a phone number gets 400: replies go to it by SMS, and
+  its conversation id is a hash of its digits;
 - the number is never logged or stored in plain text: the conversation id is
   a keyed hash of it, and a number needed for a call-back is kept encrypted.
 
@@ -47,16 +53,13 @@ from channels import replies
 from channels.client_input import as_patient_text
 from channels.keys import local_key
 from channels.sms_gateway import GatewayConfig, SmsGateway
-from channels.sms_store import SmsStore, conversation_id
+from channels.sms_keywords import keyword
+from channels.sms_store import SmsStore, conversation_id, phone_digits
 from channels.sms_text import Reply, Turn, compose, split_for_sms, to_gsm7
 from nlp.red_flags import find_red_flags
 
 logger = logging.getLogger(__name__)
 
-STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
-START_WORDS = {"START", "UNSTOP"}
-HELP_WORDS = {"HELP", "INFO"}
-MORE_WORD = "MORE"
 OPTION = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 URGENT_RESPONSE = "utter_urgent_symptom"
@@ -200,12 +203,15 @@ class SmsInput(InputChannel):
             number, sid = form.get("From"), form.get("MessageSid")
             if not number or not sid:
                 return response.text("From and MessageSid are required", status=400)
+            if phone_digits(number) is None:
+                # Nothing to text back to; and such senders must not share one conversation.
+                return response.text("From must be a phone number", status=400)
             conversation = conversation_id(number, self.id_secret)
             body = form.get("Body") or ""
             try:
                 if not self.store.first_time(sid, conversation):
                     return response.text(EMPTY_TWIML, content_type="text/xml")
-                if body.strip().upper() in STOP_WORDS:
+                if keyword(body) == "stop":
                     # At once, not in turn: a reply or retry still queued for
                     # this number checks it before every attempt.
                     self.store.opt_out(conversation)
@@ -253,15 +259,29 @@ class SmsInput(InputChannel):
         STOP never gets here: the webhook records it at once and answers nothing
         (the gateway confirms opt-outs itself)."""
         text = as_patient_text(body).strip()  # "/urgent_symptom" typed is words, as on the web
-        keyword = text.upper()
+        word = keyword(text)
         clinic = replies.clinic()
         opted_out = self.store.opted_out(conversation)
-        if keyword in START_WORDS or (opted_out and keyword == "YES"):
-            self.store.opt_in(conversation)
-            return [to_gsm7(f"{clinic.name}: you'll get answers again. Ask about microneedling any time. Reply STOP to opt out.")]
-        if opted_out:
+        opting_in = word == "start" or (opted_out and word == "yes")
+        if opted_out and not opting_in:
             return []
-        if keyword in HELP_WORDS:
+        window = self.store.count_message(conversation, self.rate_window)
+        if opting_in:
+            self.store.opt_in(conversation)  # at once, even when its confirmation is held back below
+        # Every reply counts towards the limit; a red flag is answered whatever the
+        # rate: the limit is for floods, not for a patient in trouble.
+        if window["count"] > self.rate_limit and not find_red_flags(text):
+            if window["notified"]:
+                return []
+            self.store.mark_limit_notified(conversation)
+            minutes = max(1, round(self.rate_window / 60))
+            return [to_gsm7(
+                f"You've sent a lot of messages, so I'll pause for up to {minutes} minutes. "
+                f"For help now, call {clinic.name} on {clinic.phone}."
+            )]
+        if opting_in:
+            return [to_gsm7(f"{clinic.name}: you'll get answers again. Ask about microneedling any time. Reply STOP to opt out.")]
+        if word == "help":
             return [to_gsm7(
                 f"{clinic.name} microneedling assistant: general information, not medical advice. "
                 f"Call {clinic.phone} ({clinic.hours}). Emergency: {clinic.emergency_number}. "
@@ -272,18 +292,7 @@ class SmsInput(InputChannel):
                 f"{clinic.name}: I can't see photos. If you're worried about your skin after a treatment, "
                 f"call {clinic.phone}; in an emergency call {clinic.emergency_number}."
             )]
-        window = self.store.count_message(conversation, self.rate_window)
-        # A red flag is answered whatever the rate: the limit is for floods, not for a patient in trouble.
-        if window["count"] > self.rate_limit and not find_red_flags(text):
-            if window["notified"]:
-                return []
-            self.store.mark_limit_notified(conversation)
-            minutes = max(1, round(self.rate_window / 60))
-            return [to_gsm7(
-                f"You've sent a lot of messages, so I'll pause for up to {minutes} minutes. "
-                f"For help now, call {clinic.name} on {clinic.phone}."
-            )]
-        if keyword == MORE_WORD:
+        if word == "more":
             more = self.store.pending_more(conversation)
             if more:
                 self.store.remember_reply(conversation, None, self.store.options(conversation))

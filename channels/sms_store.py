@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from typing import Dict, List, Optional
 
@@ -56,9 +57,29 @@ CALLBACKS = sa.Table(
 )
 
 
+PHONE_DIGITS = re.compile(r"\+?[0-9]{3,15}")  # E.164 has at most 15 digits; short codes have 3 or more
+
+
+def phone_digits(number: str) -> Optional[str]:
+    """The number's digits (and leading +), whatever its formatting; None if it is no phone number.
+
+    The gateway sends "+15550100123", or "whatsapp:+15550100123" for another
+    channel of the same phone; a sender with no digits ("Anonymous") is none.
+    """
+    digits = "".join(ch for ch in number if ch.isascii() and (ch.isdigit() or ch == "+"))
+    return digits if PHONE_DIGITS.fullmatch(digits) else None
+
+
 def conversation_id(number: str, secret: bytes) -> str:
-    """The conversation id of a phone number: HMAC-SHA256, hex, 32 characters."""
-    digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    """The conversation id of a phone number: HMAC-SHA256, hex, 32 characters.
+
+    Keyed by the digits only, so ids (and opt-outs) stay the same for any
+    formatting; anything that is not a phone number raises ValueError rather
+    than share one conversation with every other such sender.
+    """
+    digits = phone_digits(number)
+    if digits is None:
+        raise ValueError("not a phone number")
     return SMS_PREFIX + hmac.new(secret, digits.encode(), hashlib.sha256).hexdigest()[:32]
 
 

@@ -18,6 +18,9 @@ from actions.gsm7 import is_gsm7, septets
 
 GSM7_TWO_SEGMENTS = 306
 UCS2_TWO_SEGMENTS = 134
+# MORE sends at most this many messages of two segments (six segments, about
+# 900 characters; the longest answer takes two): a longer text is cut.
+MORE_MESSAGES = 3
 MORE_HINT = "Reply MORE for details."
 MORE_HINT_SHORT = "Reply MORE."
 
@@ -89,7 +92,7 @@ def shorten(text: str, room: int) -> str:
     return cut.rsplit(" ", 1)[0].rstrip(",;:") + "..."
 
 
-def split_for_sms(text: str, parts: int = 3) -> List[str]:
+def split_for_sms(text: str, parts: int = MORE_MESSAGES) -> List[str]:
     """`text` in at most `parts` messages of two segments each (sentence-aligned)."""
     text = to_gsm7(text)
     room = limit(text)

@@ -14,10 +14,12 @@ from pathlib import Path
 CONSOLE_DIR = Path(__file__).resolve().parent
 sys.path[:0] = [str(CONSOLE_DIR), str(CONSOLE_DIR.parent)]
 
+from channels import keys  # noqa: E402
 from clinic_console.lean import keep_tensorflow_out  # noqa: E402
 
 
 def main() -> None:
+    keys.private_files()  # its database, sessions and key: the service user's only
     keep_tensorflow_out()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic_console.settings")
     from django.core.management import execute_from_command_line

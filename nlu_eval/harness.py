@@ -6,8 +6,11 @@ For every candidate: intent accuracy and macro-F1 on in-scope (FAQ) questions,
 the share of out-of-scope messages routed to out_of_scope or the fallback,
 urgent recall and the false-urgent rate on ordinary messages, accuracy on a
 typo-perturbed copy (fixed seed), the worst confusion pairs, parse latency
-p50/p95 and model load time. Writes a markdown report and a confusion-matrix
-PNG per candidate to --out (ignored by git) and prints the table.
+p50/p95 and model load time; and the same figures on real patient messages
+(tests/nlu/real-messages.jsonl, nlu_eval/real_set.py), where a prediction is
+right when a careful labeller accepts it. Writes a markdown report (with the
+real messages each candidate got wrong) and a confusion-matrix PNG per
+candidate to --out (ignored by git) and prints the tables.
 
 Candidates are Rasa configs: `project` is config.yml itself (what ships); the
 others live in nlu_eval/candidates/. Trained models are cached in
@@ -32,7 +35,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from nlu_eval import metrics
+from nlu_eval import metrics, real_set
+from nlu_eval.real_set import RealMessage, RealScores
 from nlu_eval.typos import perturb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +98,7 @@ class Scores:
     load_seconds: float
     train_seconds: Optional[float] = None
     pairs: List[Tuple[str, str]] = field(default_factory=list, repr=False)
+    real: Optional[RealScores] = None
 
 
 def score(
@@ -177,8 +182,15 @@ async def _parse_all(agent, texts: Sequence[str]) -> Tuple[List[str], List[float
     return predictions, latencies
 
 
-def evaluate_model(name: str, model: Path, test: HeldOutSet, train_seconds: Optional[float] = None) -> Scores:
-    """Loads a trained model and scores it on the clean and typo copies."""
+def evaluate_model(
+    name: str,
+    model: Path,
+    test: HeldOutSet,
+    train_seconds: Optional[float] = None,
+    real: Optional[Sequence[RealMessage]] = None,
+) -> Scores:
+    """Loads a trained model and scores it on the clean and typo copies, and
+    on the real messages when given."""
     from rasa.core.agent import Agent
 
     started = time.monotonic()
@@ -191,11 +203,15 @@ def evaluate_model(name: str, model: Path, test: HeldOutSet, train_seconds: Opti
         loop.run_until_complete(_parse_all(agent, texts[:10]))  # warm-up: graphs get built
         predicted, latencies = loop.run_until_complete(_parse_all(agent, texts))
         predicted_typos, _ = loop.run_until_complete(_parse_all(agent, [t for t, _ in typo_set]))
+        predicted_real, _ = loop.run_until_complete(_parse_all(agent, [m.text for m in real or []]))
     finally:
         loop.close()
     clean = [(x, t, p) for (x, t), p in zip(test.examples, predicted)]
     typos = [(x, t, p) for (x, t), p in zip(typo_set, predicted_typos)]
-    return score(name, clean, typos, test, latencies, load_seconds, train_seconds)
+    scores = score(name, clean, typos, test, latencies, load_seconds, train_seconds)
+    if real:
+        scores.real = real_set.score(real, predicted_real)
+    return scores
 
 
 def candidate_configs(names: Optional[Sequence[str]] = None) -> Dict[str, Path]:
@@ -227,6 +243,17 @@ def table(results: Sequence[Scores]) -> str:
             f"| {pct(r.typo_accuracy)} | {r.latency_p50_ms:.1f} / {r.latency_p95_ms:.1f} ms "
             f"| {r.load_seconds:.1f} s | {train_time} |"
         )
+    return "\n".join(rows)
+
+
+def real_table(results: Sequence[Scores]) -> str:
+    """The side-by-side table on the real messages."""
+    rows = ["| candidate | in-scope acc | out-of-scope routed away | urgent recall | false urgent |",
+            "|" + " --- |" * 5]
+    for r in results:
+        if r.real:
+            rows.append(f"| {r.name} | {pct(r.real.in_scope)} | {pct(r.real.out_of_scope_routed)} "
+                        f"| {pct(r.real.urgent_recall)} | {pct(r.real.false_urgent)} |")
     return "\n".join(rows)
 
 
@@ -267,6 +294,8 @@ def write_report(results: Sequence[Scores], out: Path, test_path: Path) -> Path:
         f"Held-out file: `{test_path.relative_to(ROOT) if test_path.is_relative_to(ROOT) else test_path}`; "
         f"typo copy generated with seed {TYPO_SEED}.", "",
         table(results), "",
+        "Real messages:", "",
+        real_table(results), "",
     ]
     for r in results:
         png = out / f"confusion-{r.name}.png"
@@ -274,6 +303,10 @@ def write_report(results: Sequence[Scores], out: Path, test_path: Path) -> Path:
         lines += [f"## {r.name}", "", "Worst confusions (true -> predicted: count):", ""]
         lines += [f"- {t} -> {p}: {n}" for (t, p), n in r.worst] or ["- none"]
         lines += ["", f"![confusion matrix]({png.name})", ""]
+        if r.real:
+            lines += ["Real messages it got wrong (kind, accepted -> predicted):", ""]
+            lines += [f"- {m.kind}, {'/'.join(m.accept)} -> {p}: {m.text[:160]!r}" for m, p in r.real.misses]
+            lines += [""]
     report = out / "report.md"
     report.write_text("\n".join(lines))
     return report
@@ -285,6 +318,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--train-data", type=Path, default=ROOT / "data" / "nlu")
     parser.add_argument("--test", type=Path, default=ROOT / "tests" / "nlu" / "heldout.yml")
     parser.add_argument("--not-urgent", type=Path, default=ROOT / "tests" / "nlu" / "not_urgent.txt")
+    parser.add_argument("--real", type=Path, default=ROOT / "tests" / "nlu" / "real-messages.jsonl",
+                        help="real patient messages (JSON lines with text, kind, accept)")
     parser.add_argument("--models", type=Path, default=ROOT / "models" / "eval")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "nlu")
     parser.add_argument("--config-dir", type=Path, help="extra folder of candidate configs (tests)")
@@ -294,14 +329,20 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if args.config_dir:
         configs = {p.stem: p for p in sorted(args.config_dir.glob("*.yml"))}
     test = HeldOutSet.load(args.test, args.not_urgent)
-    print(f"held-out: {len(test.examples)} messages ({len(test.not_urgent)} ordinary-not-urgent)")
+    real = real_set.load(args.real) if args.real.exists() else []
+    print(f"held-out: {len(test.examples)} messages ({len(test.not_urgent)} ordinary-not-urgent); "
+          f"real: {len(real)} messages")
     results = []
     for name, config in configs.items():
         model, train_seconds = train(name, config, args.train_data, args.models)
-        results.append(evaluate_model(name, model, test, train_seconds))
-        print(f"  {name}: in-scope {pct(results[-1].in_scope_accuracy)}", flush=True)
+        results.append(evaluate_model(name, model, test, train_seconds, real))
+        real_note = f", real in-scope {pct(results[-1].real.in_scope)}" if results[-1].real else ""
+        print(f"  {name}: in-scope {pct(results[-1].in_scope_accuracy)}{real_note}", flush=True)
     print()
     print(table(results))
+    if real:
+        print(f"\nReal messages ({args.real.name}):")
+        print(real_table(results))
     for r in results:
         print(f"\n{r.name} worst confusions: " + ", ".join(f"{t}->{p} ({n})" for (t, p), n in r.worst))
     report = write_report(results, args.out, args.test)

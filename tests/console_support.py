@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
+import pyotp
 import requests
 
 from tests.servers import ROOT, VENV_BIN, base_env, free_port, stop, wait_until_up
+from tests.tracker_events import TrackerWriter, session_start, turn
 
 CONSOLE_DIR = ROOT / "console"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TOTP_SECRET = re.compile(r'<code class="secret">([A-Z2-7 ]+)</code>')
+RECOVERY_CODE = re.compile(r"<li><code>([a-z2-7]{8})</code></li>")
 PASSWORD = "correct-horse-battery-staple"
 
 
@@ -34,6 +40,28 @@ class Console:
     env: Dict[str, str]
     proc: subprocess.Popen
     log: Path
+    secrets: Dict[str, str] = field(default_factory=dict)  # username -> authenticator key (base32)
+
+    def sign_in(self, username: str, headers: Optional[Dict[str, str]] = None) -> requests.Session:
+        """A session through every sign-in step: the password, then the code
+        from the user's authenticator, set up on the way if the console asks
+        (an admin's first sign-in)."""
+        session, reply = sign_in(self.url, username, headers=headers)
+        step = reply.headers.get("Location", "")
+        if step == "/login/two-step":
+            self.secrets[username] = authenticator_key(session.get(self.url + step, timeout=30).text)
+            reply = send_code(session, self.url + step, fresh_code(self.secrets[username]))
+            assert reply.status_code == 200 and RECOVERY_CODE.search(reply.text), reply.text
+        elif step == "/login/code":
+            reply = send_code(session, self.url + step, fresh_code(self.secrets[username]))
+            assert reply.status_code == 302, reply.text
+        else:
+            assert reply.status_code == 302, reply.text
+        return session
+
+    def label(self, sender: str) -> str:
+        """The label this console shows for a conversation id (review/labels.py)."""
+        return conversation_label(sender, self.env["CONSOLE_LABEL_KEY"])
 
     def manage(self, *args: str, **env: str) -> subprocess.CompletedProcess:
         """Runs `console/manage.py <args>` against this console's database."""
@@ -52,6 +80,28 @@ def manage(env: Dict[str, str], *args: str, **extra: str) -> subprocess.Complete
     return run
 
 
+def tracker_with_one_conversation(workdir: Path) -> Path:
+    """A tracker store holding one conversation, written as Rasa writes it: for
+    console tests that need no assistant (sign-in, accounts)."""
+    path = workdir / "tracker.db"
+    now = time.time() - 60
+    TrackerWriter(f"sqlite:///{path}").add(
+        "console-test-conversation",
+        session_start(now) + turn(now + 1, "does microneedling hurt?", "ask_pain", 0.97, kb_entry="pain"),
+    )
+    return path
+
+
+def sqlite_rows(database: Path, sql: str, params: tuple = ()) -> list:
+    """The rows of one query on a console's SQLite database (read beside the running server)."""
+    db = sqlite3.connect(database, timeout=20)
+    try:
+        with db:  # commits an UPDATE
+            return db.execute(sql, params).fetchall()
+    finally:
+        db.close()
+
+
 def console_env(workdir: Path, tracker_db: Path, **overrides: str) -> Dict[str, str]:
     port = free_port()
     return base_env(**{
@@ -60,9 +110,18 @@ def console_env(workdir: Path, tracker_db: Path, **overrides: str) -> Dict[str, 
         "CONSOLE_DATABASE_URL": f"sqlite:///{workdir / 'console.db'}",
         "CONSOLE_PORT": str(port),
         "CONSOLE_SECRET_KEY": "test-secret-key-" + os.urandom(8).hex(),
+        "CONSOLE_LABEL_KEY": "test-label-key-" + os.urandom(8).hex(),
         "CONSOLE_TIME_ZONE": "UTC",
         **overrides,
     })
+
+
+def conversation_label(sender: str, key: str) -> str:
+    if str(CONSOLE_DIR) not in sys.path:
+        sys.path.insert(0, str(CONSOLE_DIR))
+    from review.labels import label
+
+    return label(sender, key)
 
 
 def start_console(
@@ -70,8 +129,11 @@ def start_console(
 ) -> Console:
     """Creates the users (name -> role, all with PASSWORD), then serves the console."""
     env = console_env(workdir, tracker_db, **overrides)
-    for name, role in users.items():
-        manage(env, "create_staff_user", "--username", name, "--role", role, STAFF_PASSWORD=PASSWORD)
+    # `make staff-user`'s command, for every user in one process (each process costs seconds)
+    script = "from django.core.management import call_command\n" + "".join(
+        f"call_command('create_staff_user', '--username', {name!r}, '--role', {role!r})\n"
+        for name, role in users.items())
+    manage(env, "shell", "-c", script, STAFF_PASSWORD=PASSWORD)
     log = workdir / "console.log"
     proc = subprocess.Popen(
         [str(VENV_BIN / "python"), "console/serve.py"],
@@ -104,6 +166,36 @@ def sign_in(
     return session, response
 
 
+def authenticator_key(page: str) -> str:
+    """The key a setup page shows for typing into an authenticator app."""
+    match = TOTP_SECRET.search(page)
+    assert match, "no authenticator key on the page"
+    return match.group(1).replace(" ", "")
+
+
+_last_step: Dict[str, int] = {}
+
+
+def fresh_code(secret: str, ahead: int = 0) -> str:
+    """The code an authenticator app shows now (or `ahead` 30-second steps
+    later, as on a phone whose clock runs fast), computed by pyotp from the
+    key. django-otp takes each step's code once, and one step either side of
+    its clock: when this step's code was used the next step's is taken, and
+    past that this waits for the clock."""
+    now = int(time.time() // 30)
+    step = max(_last_step.get(secret, -1) + 1, now + ahead)
+    if step > now + 1:
+        time.sleep(max(0.0, (step - 1) * 30 - time.time() + 0.5))
+    _last_step[secret] = step
+    return pyotp.TOTP(secret).at(step * 30)
+
+
+def send_code(session: requests.Session, url: str, code: str) -> requests.Response:
+    """Posts a code to the sign-in step or setup page at `url`."""
+    return session.post(url, data={"csrfmiddlewaretoken": csrf_token(session, url), "code": code},
+                        allow_redirects=False, timeout=30)
+
+
 _DJANGO_READY = False
 
 
@@ -121,6 +213,7 @@ def django_in_process(workdir: Path) -> None:
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "clinic_console.settings",
         "CONSOLE_SECRET_KEY": "unit-test-key",
+        "CONSOLE_LABEL_KEY": "unit-test-label-key",
         "CONSOLE_DATABASE_URL": f"sqlite:///{workdir / 'console.db'}",
         "VAR_DIR": str(workdir),
         "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",

@@ -17,7 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import psycopg2
 
@@ -87,9 +87,11 @@ class Postgres:
 def start_postgres() -> Postgres:
     programs = bindir()
     home = Path(tempfile.mkdtemp(prefix="clinic-pg-"))
-    as_owner: List[str] = []
+    # As the owner itself, not through runuser: runuser does not pass on the
+    # signal that stops the server, which then outlived the tests.
+    as_owner: Dict[str, Any] = {}
     if os.getuid() == 0:
-        as_owner = ["runuser", "-u", "postgres", "--"]
+        as_owner = {"user": "postgres", "group": "postgres", "extra_groups": [], "cwd": home}
         shutil.chown(home, "postgres", "postgres")
     password_file = home / "password"
     password_file.write_text(PASSWORD + "\n")
@@ -97,17 +99,17 @@ def start_postgres() -> Postgres:
         shutil.chown(password_file, "postgres", "postgres")
     data = home / "data"
     subprocess.run(
-        [*as_owner, str(programs / "initdb"), "-D", str(data), "-U", USER, f"--pwfile={password_file}",
+        [str(programs / "initdb"), "-D", str(data), "-U", USER, f"--pwfile={password_file}",
          "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C"],
-        check=True, capture_output=True, text=True,
+        check=True, capture_output=True, text=True, **as_owner,
     )
     port = free_port()
     log = home / "postgres.log"
     proc = subprocess.Popen(
-        [*as_owner, str(programs / "postgres"), "-D", str(data), "-p", str(port),
+        [str(programs / "postgres"), "-D", str(data), "-p", str(port),
          "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={home}",
          "-c", "fsync=off", "-c", "full_page_writes=off"],  # a throwaway cluster: speed over durability
-        stdout=log.open("w"), stderr=subprocess.STDOUT,
+        stdout=log.open("w"), stderr=subprocess.STDOUT, **as_owner,
     )
     server = Postgres(port, home, proc)
     _wait_until_ready(server, log)

@@ -110,8 +110,7 @@ def start_servers(
         log = workdir / "actions.log"
         logs.append(log)
         procs.append(subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-            cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+            actions_command(action_port), cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
         ))
         wait_until_up(f"http://127.0.0.1:{action_port}/health", procs[-1], log)
     log = workdir / "rasa.log"
@@ -132,8 +131,14 @@ def start_servers(
     return servers, procs
 
 
+def actions_command(port: int | str) -> List[str]:
+    """The action server as bin/serve starts it (on ACTION_HOST, loopback by default)."""
+    return [str(VENV_BIN / "python"), "-m", "scripts.serve_actions", "--port", str(port)]
+
+
 def rasa_command(model: Path, port: int | str) -> List[str]:
-    return [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+    """The Rasa server as bin/serve starts it (RASA_AUTH_TOKEN, if any, from the environment)."""
+    return [str(VENV_BIN / "python"), "-m", "scripts.serve_rasa", "--model", str(model), "--port", str(port),
             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import subprocess
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Dict, Iterator, List
@@ -26,7 +26,7 @@ from playwright.sync_api import Page, expect
 
 from channels.sms_store import SmsStore
 from tests.browser import ARTIFACTS, Tab, chromium, watched
-from tests.console_support import PASSWORD, Console, sign_in, start_console
+from tests.console_support import PASSWORD, Console, fresh_code, sign_in, start_console
 from tests.servers import ROOT, VENV_BIN, Servers, base_env
 
 SMS_KEY = Fernet.generate_key()
@@ -50,15 +50,17 @@ expect.set_options(timeout=30_000)
 
 @dataclass
 class Patients:
-    """The conversations the fixtures had with the assistant, by role."""
+    """The conversations the fixtures had with the assistant, by role: their
+    ids, and the labels the console shows instead (set once it runs)."""
 
     senders: Dict[str, str]
+    labels: Dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, role: str) -> str:
         return self.senders[role]
 
     def newest_first(self) -> List[str]:
-        return [self.senders[role] for role, _ in reversed(MESSAGES)]
+        return [self.labels[role] for role, _ in reversed(MESSAGES)]
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +85,7 @@ def console(servers: Servers, patients: Patients, tmp_path_factory: pytest.TempP
         tmp_path_factory.mktemp("console-browser"), servers.tracker_db, {"admin": "admin"},
         SMS_ENCRYPTION_KEY=SMS_KEY.decode(),
     )
+    patients.labels.update({role: running.label(sender) for role, sender in patients.senders.items()})
     yield running
     running.stop()
 
@@ -95,8 +98,8 @@ def tab(console: Console) -> Iterator[Tab]:
         context.close()
 
 
-def row(page: Page, sender: str):
-    return page.locator(f'tr[data-conversation="{sender}"]')
+def row(page: Page, label: str):
+    return page.locator(f'tr[data-conversation="{label}"]')
 
 
 def listed(page: Page) -> List[str]:
@@ -105,14 +108,23 @@ def listed(page: Page) -> List[str]:
 
 
 def open_conversation(page: Page, console: Console, sender: str) -> None:
+    """As an admin does for a patient who gives their conversation id."""
     page.goto(f"{console.url}/conversations/?q={sender}")
-    row(page, sender).get_by_role("link").click()
-    expect(page.get_by_role("heading", name="Conversation")).to_contain_text(sender)
+    row(page, console.label(sender)).get_by_role("link").click()
+    expect(page.get_by_role("heading", name="Conversation")).to_contain_text(console.label(sender))
+    assert sender not in page.content()
+
+
+def reveal(page: Page, reason: str = "Calling the patient back") -> None:
+    page.get_by_label("Reason").fill(reason)
+    page.get_by_role("button", name="Reveal personal data").click()
+    expect(page).to_have_url(re.compile(r"/conversations/[a-z2-7-]+/revealed$"))
 
 
 def audit_has(page: Page, console: Console, action: str, sender: str) -> None:
+    """The audit log names the conversation by its label; an admin may look it up by its id."""
     page.goto(f"{console.url}/audit/?action={action}&conversation={sender}")
-    expect(page.locator("table.audit tbody tr").filter(has_text=action).first).to_contain_text(sender)
+    expect(page.locator("table.audit tbody tr").filter(has_text=action).first).to_contain_text(console.label(sender))
 
 
 def test_sign_in_and_the_list_newest_first_with_flags(tab: Tab, console: Console, patients: Patients) -> None:
@@ -122,18 +134,26 @@ def test_sign_in_and_the_list_newest_first_with_flags(tab: Tab, console: Console
     page.get_by_label("Username").fill("admin")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # an admin's first sign-in: two-step sign-in is set up before anything else
+    key = page.locator("code.secret").inner_text().replace(" ", "")
+    page.get_by_label("Code").fill(fresh_code(key))
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    page.get_by_role("link", name="Continue").click()
     expect(page).to_have_url(f"{console.url}/conversations/")
-    expect(row(page, patients["sms"])).to_be_visible()
+    labels = patients.labels
+    expect(row(page, labels["sms"])).to_be_visible()
     ours = [s for s in listed(page) if s in patients.newest_first()]
     assert ours == patients.newest_first()
-    expect(row(page, patients["urgent"]).locator(".flags")).to_have_text("Urgent")
-    expect(row(page, patients["callback"]).locator(".flags")).to_have_text("Call-back")
-    expect(row(page, patients["fallback"]).locator(".flags")).to_have_text("Fallback")
-    expect(row(page, patients["sms"]).locator(".flags")).to_contain_text("Call-back")
-    expect(row(page, patients["sms"]).locator(".flags")).to_contain_text("Opted out")
-    personal = row(page, patients["personal"]).locator(".preview")
+    expect(row(page, labels["urgent"]).locator(".flags")).to_have_text("Urgent")
+    expect(row(page, labels["callback"]).locator(".flags")).to_have_text("Call-back")
+    expect(row(page, labels["fallback"]).locator(".flags")).to_have_text("Fallback")
+    expect(row(page, labels["sms"]).locator(".flags")).to_contain_text("Call-back")
+    expect(row(page, labels["sms"]).locator(".flags")).to_contain_text("Opted out")
+    personal = row(page, labels["personal"]).locator(".preview")
     expect(personal).to_contain_text("my name is [name], call me on [phone] or email [email]")
-    expect(row(page, patients["urgent"])).to_contain_text("REST")
+    expect(row(page, labels["urgent"])).to_contain_text("REST")
+    expect(row(page, labels["urgent"]).locator(".conversation-label")).to_have_text(labels["urgent"])
+    assert not any(sender in page.content() for sender in patients.senders.values())
     page.screenshot(path=ARTIFACTS / "console-list.png", full_page=True)
 
 
@@ -142,9 +162,10 @@ def test_filters_narrow_the_list(tab: Tab, console: Console, patients: Patients)
     page.goto(f"{console.url}/conversations/")
     page.get_by_label("Flag").select_option("urgent")
     page.get_by_role("button", name="Filter").click()
+    labels = patients.labels
     expect(page).to_have_url(re.compile(r"\?flag=urgent&"))
-    expect(row(page, patients["urgent"])).to_be_visible()
-    expect(row(page, patients["callback"])).to_have_count(0)
+    expect(row(page, labels["urgent"])).to_be_visible()
+    expect(row(page, labels["callback"])).to_have_count(0)
     flags = page.locator("tbody tr[data-conversation] .flags").all_inner_texts()
     assert flags and all("Urgent" in f for f in flags)
 
@@ -160,11 +181,11 @@ def test_filters_narrow_the_list(tab: Tab, console: Console, patients: Patients)
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"\?flag=callback&channel=rest&.*&q=real\+person"))
     ours = [s for s in listed(page) if s in patients.newest_first()]
-    assert ours == [patients["sms"], patients["callback"]]
+    assert ours == [labels["sms"], labels["callback"]]
 
     page.goto(f"{console.url}/conversations/?intent=urgent_symptom")
-    expect(row(page, patients["urgent"])).to_be_visible()
-    expect(row(page, patients["callback"])).to_have_count(0)
+    expect(row(page, labels["urgent"])).to_be_visible()
+    expect(row(page, labels["callback"])).to_have_count(0)
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
     page.goto(f"{console.url}/conversations/?start={tomorrow}")
     expect(page.locator("tbody tr[data-conversation]")).to_have_count(0)
@@ -174,11 +195,11 @@ def test_filters_narrow_the_list(tab: Tab, console: Console, patients: Patients)
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"&q=SARAH"))
     expect(page.locator("tbody tr[data-conversation]")).to_have_count(1)
-    assert listed(page) == [patients["personal"]]
-    # searching the patients' unredacted words is on record
+    assert listed(page) == [labels["personal"]]
+    # searching the patients' unredacted words is on record, as typed
     page.goto(f"{console.url}/audit/?action=search")
     searches = page.locator("table.audit tbody tr").all_inner_texts()
-    assert any("SARAH.JONES@example" in d and "matches=1" in d for d in searches), searches
+    assert any("query=SARAH.JONES@example" in d and "matches=1" in d for d in searches), searches
 
 
 def test_a_transcript_is_redacted_and_reveal_shows_it_and_is_audited(
@@ -196,19 +217,39 @@ def test_a_transcript_is_redacted_and_reveal_shows_it_and_is_audited(
     assert "utter_first_turn_notice" in sources  # the notice opens the session, not the previous one
     page.screenshot(path=ARTIFACTS / "console-transcript.png", full_page=True)
 
-    page.get_by_role("button", name="Reveal personal data").click()
+    page.get_by_role("button", name="Reveal personal data").click()  # no reason given: the browser asks for one
+    assert page.get_by_label("Reason").evaluate("field => field.validity.valueMissing")
+    expect(page.locator(".msg.patient .text").first).not_to_have_text(PERSONAL)
+    reveal(page, "Patient asked us to call back")
     expect(page.get_by_role("status").filter(has_text="Personal data is shown")).to_be_visible()
     expect(page.locator(".msg.patient .text").first).to_have_text(PERSONAL)
     page.screenshot(path=ARTIFACTS / "console-revealed.png", full_page=True)
+    # the reveal was a POST answered by a redirect: reloading and Back post nothing again
+    revealed_url = page.url
+    page.reload()
+    expect(page.locator(".msg.patient .text").first).to_have_text(PERSONAL)
+    page.go_back()
+    expect(page).to_have_url(revealed_url.removesuffix("revealed"))
+    expect(page.locator(".msg.patient .text").first).not_to_have_text(PERSONAL)
+    page.go_forward()
+    expect(page.locator(".msg.patient .text").first).to_have_text(PERSONAL)
+    page.get_by_role("button", name="Hide it again").click()
+    expect(page.locator(".msg.patient .text").first).not_to_have_text(PERSONAL)
+    page.goto(revealed_url)  # hidden means hidden, until the next reason
+    expect(page).to_have_url(revealed_url.removesuffix("revealed"))
+    expect(page.locator(".msg.patient .text").first).not_to_have_text(PERSONAL)
+    assert tab.dialogs == []
     audit_has(page, console, "reveal", patients["personal"])
     audit_has(page, console, "view_transcript", patients["personal"])
+    page.goto(f"{console.url}/audit/?action=reveal")
+    expect(page.locator("table.audit tbody tr").first).to_contain_text("reason=Patient asked us to call back")
 
 
 def test_reveal_shows_the_decrypted_sms_call_back_number(tab: Tab, console: Console, patients: Patients) -> None:
     page = tab.page
     open_conversation(page, console, patients["sms"])
     assert CALLBACK_NUMBER not in page.content()
-    page.get_by_role("button", name="Reveal personal data").click()
+    reveal(page)
     expect(page.locator(".callback")).to_have_text(f"Call-back number: {CALLBACK_NUMBER}")
     audit_has(page, console, "reveal_callback_number", patients["sms"])
 
@@ -216,10 +257,10 @@ def test_reveal_shows_the_decrypted_sms_call_back_number(tab: Tab, console: Cons
 def test_hostile_patient_messages_render_as_text(tab: Tab, console: Console, patients: Patients) -> None:
     page = tab.page
     page.goto(f"{console.url}/conversations/?q={patients['hostile']}")
-    expect(row(page, patients["hostile"]).locator(".preview")).to_have_text(HOSTILE)
+    expect(row(page, patients.labels["hostile"]).locator(".preview")).to_have_text(HOSTILE)
     open_conversation(page, console, patients["hostile"])
     expect(page.locator(".msg.patient .text").first).to_have_text(HOSTILE)
-    page.get_by_role("button", name="Reveal personal data").click()
+    reveal(page)
     expect(page.locator(".msg.patient .text").first).to_have_text(HOSTILE)
     page.goto(f"{console.url}/review/")
     in_inbox = page.locator("article.item .text").filter(has_text="onerror")
@@ -235,18 +276,21 @@ def test_hostile_patient_messages_render_as_text(tab: Tab, console: Console, pat
 def test_marking_a_follow_up_done_takes_it_off_the_queue(tab: Tab, console: Console, patients: Patients) -> None:
     page = tab.page
     page.goto(f"{console.url}/followups/")
+    labels = patients.labels
     items = page.locator("li.queue-item").evaluate_all("items => items.map(i => i.dataset.conversation)")
     created = list(reversed(patients.newest_first()))
     ours = [s for s in items if s in created]
-    assert {patients["urgent"], patients["callback"], patients["sms"]} <= set(ours)
+    assert {labels["urgent"], labels["callback"], labels["sms"]} <= set(ours)
     assert ours == sorted(ours, key=created.index)  # oldest first
-    item = page.locator(f'li.queue-item[data-conversation="{patients["urgent"]}"]')
+    item = page.locator(f'li.queue-item[data-conversation="{labels["urgent"]}"]')
     item.get_by_label("Note").fill("Called back: advised to come in today.")
     item.get_by_role("button", name="Mark done").click()
-    expect(page.get_by_role("status")).to_contain_text("Marked")
-    expect(page.locator(f'li.queue-item[data-conversation="{patients["urgent"]}"]')).to_have_count(0)
+    expect(page.get_by_role("status")).to_contain_text(f"Marked {labels['urgent']} as done")
+    expect(page.locator(f'li.queue-item[data-conversation="{labels["urgent"]}"]')).to_have_count(0)
     done = page.locator("section table tbody tr").filter(has_text="Called back: advised to come in today.")
     expect(done).to_contain_text("admin")
+    expect(done).to_contain_text(labels["urgent"])
+    assert not any(sender in page.content() for sender in patients.senders.values())
     page.screenshot(path=ARTIFACTS / "console-followups.png", full_page=True)
     audit_has(page, console, "follow_up_done", patients["urgent"])
 
@@ -256,14 +300,14 @@ def test_a_flag_raised_after_the_queue_was_opened_keeps_the_follow_up_open(
 ) -> None:
     page = tab.page
     page.goto(f"{console.url}/followups/")
-    item = page.locator(f'li.queue-item[data-conversation="{patients["callback"]}"]')
+    item = page.locator(f'li.queue-item[data-conversation="{patients.labels["callback"]}"]')
     item.get_by_label("Note").fill("Left a voicemail.")
     # meanwhile the patient writes again, and this time it is urgent
     servers.send(patients["callback"], "now my cheek is oozing pus and I have a fever")
     assert page.request.get(f"{console.url}/api/conversations").ok  # a colleague's page indexes it
     item.get_by_role("button", name="Mark done").click()
     expect(page.get_by_role("status")).to_contain_text("flagged again")
-    expect(page.locator(f'li.queue-item[data-conversation="{patients["callback"]}"]')).to_have_count(1)
+    expect(page.locator(f'li.queue-item[data-conversation="{patients.labels["callback"]}"]')).to_have_count(1)
 
 
 def test_a_correction_lands_in_the_exported_training_data(
@@ -300,7 +344,7 @@ def test_exports_are_redacted_unless_asked_and_audited(tab: Tab, console: Consol
     page = tab.page
     for unredacted, kind in ((False, "csv"), (True, "jsonl")):
         page.goto(f"{console.url}/conversations/?q=sarah.jones")
-        page.get_by_label(f"Select {patients['personal']}").check()
+        page.get_by_label(f"Select {patients.labels['personal']}").check()
         page.get_by_label("Format").select_option(kind)
         if unredacted:
             page.get_by_label("Include personal data (unredacted)").check()
@@ -308,13 +352,14 @@ def test_exports_are_redacted_unless_asked_and_audited(tab: Tab, console: Consol
             page.get_by_role("button", name="Export", exact=True).click()
         text = Path(download.value.path()).read_text()
         assert download.value.suggested_filename.endswith(f".{kind}")
-        assert patients["personal"] in text and "utter_first_turn_notice" in text
+        assert patients.labels["personal"] in text and "utter_first_turn_notice" in text
+        assert patients["personal"] not in text  # the label, never the id
         assert ("555-0142" in text) is unredacted and ("[phone]" in text) is not unredacted
     page.goto(f"{console.url}/audit/?action=export")
     details = page.locator("table.audit tbody tr").all_inner_texts()
     assert any("format=csv" in d and "redacted=True" in d for d in details), details
     assert any("format=jsonl" in d and "redacted=False" in d for d in details), details
-    assert all(patients["personal"] in d for d in details)  # whose data left
+    assert all(patients.labels["personal"] in d for d in details)  # whose data left
 
 
 def test_insights_are_drawn_as_svg(tab: Tab, console: Console) -> None:
@@ -338,7 +383,7 @@ def test_an_admin_deletes_a_conversation_on_request(
     open_conversation(page, console, sender)
     page.get_by_label("The patient asked for this conversation to be deleted").check()
     page.get_by_role("button", name="Delete conversation").click()
-    expect(page.get_by_role("status")).to_contain_text(f"Deleted conversation {sender}")
+    expect(page.get_by_role("status")).to_contain_text(f"Deleted conversation {console.label(sender)}")
     assert servers.events(sender) == []
     page.goto(f"{console.url}/conversations/?q={sender}")
     expect(page.locator("tbody tr[data-conversation]")).to_have_count(0)

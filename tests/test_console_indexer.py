@@ -236,6 +236,35 @@ def test_purge_deletes_idle_conversations_everywhere_and_is_audited(tracker: Tra
     assert list(ConversationSummary.objects.values_list("sender_id", flat=True)) == ["recent"]
 
 
+def test_purge_deletes_sms_message_ids_and_rate_windows_older_than_retention(tracker: TrackerWriter) -> None:
+    import sqlalchemy as sa
+
+    from channels.sms_store import INBOUND, STATE, SmsStore
+    from review import retention
+
+    tracker.add("sms-active", session_start(NOW - 3 * DAY, "sms") + turn(NOW - DAY, "hi", "greet", 0.99, channel="sms"))
+    sms = SmsStore(tracker.url, Fernet.generate_key())
+    old, recent = NOW - 200 * DAY, NOW - DAY
+    with sms.engine.begin() as db:
+        db.execute(INBOUND.insert(), [
+            {"message_sid": "SMstop", "conversation_id": "sms-stop-only", "received_at": old},  # no events ever
+            {"message_sid": "SMold", "conversation_id": "sms-active", "received_at": old},  # a long-lived conversation
+            {"message_sid": "SMnew", "conversation_id": "sms-active", "received_at": recent},
+        ])
+        db.execute(STATE.insert(), [
+            {"conversation_id": "sms-help-only", "window_start": old, "window_count": 1, "limit_notified": False},
+            {"conversation_id": "sms-active", "window_start": recent, "window_count": 1, "limit_notified": False},
+        ])
+    sms.opt_out("sms-stop-only")
+
+    result = retention.purge(180, actor="test")
+
+    with sms.engine.connect() as db:
+        assert set(db.execute(sa.select(INBOUND.c.message_sid)).scalars()) == {"SMnew"}
+        assert set(db.execute(sa.select(STATE.c.conversation_id)).scalars()) == {"sms-active"}
+    assert result.deleted.sms_rows == 3 and sms.opted_out("sms-stop-only")  # the opt-out stays
+
+
 def test_training_export_dedups_redacts_and_skips_known_examples(console_db: Path, tmp_path: Path) -> None:
     from django.conf import settings
 
@@ -312,7 +341,7 @@ def test_deleting_a_conversation_takes_its_words_out_of_the_training_file(
 ) -> None:
     from django.test import override_settings
 
-    from review import indexer, retention, training_export
+    from review import indexer, labels, retention, training_export
     from review.models import AuditEntry, Correction, MessageSummary, User
 
     tracker.add("asked-to-forget", session_start(NOW - DAY) + turn(NOW - DAY + 1, "kazoo face?", "nlu_fallback", 0.2))
@@ -330,5 +359,76 @@ def test_deleting_a_conversation_takes_its_words_out_of_the_training_file(
         assert "kazoo face?" in out.read_text() and "bassoon face?" in out.read_text()
         retention.delete_conversation("asked-to-forget", None)
     assert "kazoo face?" not in out.read_text() and "bassoon face?" in out.read_text()
-    entry = AuditEntry.objects.filter(action="delete_conversation", conversation="asked-to-forget").get()
+    entry = AuditEntry.objects.filter(action="delete_conversation", conversation=labels.label("asked-to-forget")).get()
     assert entry.detail["training_file_rewritten"] is True
+
+
+def test_each_conversation_gets_a_keyed_label(tracker: TrackerWriter) -> None:
+    from django.conf import settings
+
+    from review import indexer, labels
+
+    senders = ["sarah.jones@example.com", "+447700900123", "a3f1c2" * 8]
+    for n, sender in enumerate(senders):
+        tracker.add(sender, session_start(NOW - 30 + n) + turn(NOW - 29 + n, "does it hurt", "ask_pain", 0.99))
+    indexer.refresh()
+    for sender in senders:
+        label = summary(sender).label
+        assert labels.is_label(label) and len(label) == 14  # "k3f9-x2m4-qa7p"
+        assert label == labels.label(sender, settings.LABEL_KEY)
+        assert label != labels.label(sender, "another key")  # keyed: no key, no way from an id to its label
+        assert not any(part in sender.lower() for part in label.split("-"))
+
+
+def test_a_label_another_conversation_has_is_passed_over_for_a_longer_one(tracker: TrackerWriter) -> None:
+    """A 60-bit collision will not happen in practice; here one is made by
+    giving another conversation the label first."""
+    from review import indexer, labels
+    from review.models import ConversationSummary
+
+    tracker.add("first", session_start(NOW - 30) + turn(NOW - 29, "does it hurt", "ask_pain", 0.99))
+    indexer.refresh()
+    taken = labels.label("second")
+    ConversationSummary.objects.filter(sender_id="first").update(label=taken)
+    tracker.add("second", session_start(NOW - 20) + turn(NOW - 19, "how many sessions", "ask_sessions", 0.98))
+    tracker.add("third", session_start(NOW - 10) + turn(NOW - 9, "hi", "greet", 0.99))
+    indexer.refresh()
+    longer = summary("second").label
+    assert longer == labels.label("second", groups=labels.GROUPS + 1) and longer.startswith(taken + "-")
+    assert summary("third").label == labels.label("third")
+    assert ConversationSummary.objects.filter(label=taken).get().sender_id == "first"
+
+
+def test_a_new_label_key_rebuilds_the_index_with_new_labels(tracker: TrackerWriter) -> None:
+    from django.test import override_settings
+
+    from review import indexer, labels
+
+    tracker.add("rest-1", session_start(NOW - 30) + turn(NOW - 29, "does it hurt", "ask_pain", 0.99))
+    indexer.refresh()
+    before = summary("rest-1").label
+    with override_settings(LABEL_KEY="a-new-key"):
+        assert indexer.refresh().rebuilt
+        assert summary("rest-1").label == labels.label("rest-1", "a-new-key") != before
+
+
+def test_the_migration_names_old_audit_entries_by_label(console_db: Path) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from review import labels
+    from review.models import AuditEntry
+
+    migration = importlib.import_module("review.migrations.0002_conversation_labels")
+    AuditEntry.objects.all().delete()
+    AuditEntry.objects.create(actor="maria", action="reveal", conversation="sarah.jones@example.com")
+    AuditEntry.objects.create(actor="maria", action="export", detail={"ids": ["web-1", "+447700900123"]})
+    AuditEntry.objects.create(actor="maria", action="purge")
+    migration.label_the_audit_log(apps, None)
+    reveal, export, purge = AuditEntry.objects.order_by("id")
+    assert reveal.conversation == labels.label("sarah.jones@example.com")
+    assert export.detail == {"labels": [labels.label("web-1"), labels.label("+447700900123")]}
+    assert purge.conversation == ""
+    migration.label_the_audit_log(apps, None)  # run twice, labels stay labels
+    assert AuditEntry.objects.get(action="reveal").conversation == labels.label("sarah.jones@example.com")

@@ -1,16 +1,23 @@
-"""Redaction of personal data in patient messages (console/review/redaction.py)."""
+"""Redaction of personal data in patient messages (console/review/redaction.py),
+on the examples below and on the corpus of tricky messages in
+tests/data/redaction_corpus.yml (tests/test_console_privacy.py takes some of
+them through every page and export that shows patient text)."""
 
 from __future__ import annotations
 
 import sys
 
 import pytest
+import yaml
 
 from tests.servers import ROOT
 
 sys.path.insert(0, str(ROOT / "console"))
 
-from review.redaction import find_personal_data, for_training, redact  # noqa: E402
+from review import redaction  # noqa: E402
+from review.redaction import SURROGATES, find_personal_data, for_training, redact  # noqa: E402
+
+CORPUS = yaml.safe_load((ROOT / "tests" / "data" / "redaction_corpus.yml").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("phone", [
@@ -109,3 +116,37 @@ def test_training_examples_get_fictional_values_of_the_same_shape() -> None:
 
 def test_empty_text() -> None:
     assert redact("") == "" and redact(None) == ""
+
+
+def test_the_corpus_has_over_a_hundred_tricky_messages_of_both_kinds() -> None:
+    assert len(CORPUS["redact"]) >= 100 and len(CORPUS["keep"]) >= 100
+    kinds = " ".join(expected for _, expected in CORPUS["redact"])
+    assert all(kinds.count(placeholder) >= 10 for placeholder in ("[phone]", "[email]", "[name]"))
+    assert kinds.count("[date]") >= 5
+
+
+@pytest.mark.parametrize("text, expected", CORPUS["redact"])
+def test_corpus_personal_data_is_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", CORPUS["keep"])
+def test_corpus_ordinary_messages_are_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize("text, expected", CORPUS["redact"])
+def test_corpus_training_examples_get_fictional_values(text: str, expected: str) -> None:
+    example = for_training(text)
+    for kind, placeholder in redaction.PLACEHOLDERS.items():
+        expected = expected.replace(placeholder, SURROGATES[kind])
+    assert example == expected
+    assert for_training(example) == example  # the fictional values are stable
+
+
+def test_the_word_frequencies_behind_names_are_loaded() -> None:
+    """If spacy-lookups-data changed its table's layout, every word after "I'm" would look like a name."""
+    redact("I'm Sarah")
+    words = redaction._NAMES.words
+    assert len(words.common) > 50_000 and len(words.very_common) > 50_000
+    assert {"pregnant", "sore", "worried"} <= words.very_common and "sarah" not in words.common

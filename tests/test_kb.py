@@ -121,11 +121,11 @@ def test_only_values_of_the_terms_file_are_repeated_in_a_reply() -> None:
 def test_the_action_server_refuses_to_start_on_a_broken_knowledge_base(kb_copy: Path) -> None:
     import subprocess
 
-    from tests.servers import ROOT, VENV_BIN, base_env, free_port
+    from tests.servers import ROOT, actions_command, base_env, free_port
 
     edit(kb_copy / "pain.yml", lambda d: d["sources"].append("Microneedling is completely painless."))
     run = subprocess.run(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(free_port())],
+        actions_command(free_port()),
         cwd=ROOT, env={**base_env(), "KB_DIR": str(kb_copy)},
         capture_output=True, text=True, timeout=120,
     )

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from actions.kb import KnowledgeBase
-from tests.console_support import Console, csrf_token, sign_in, start_console
+from tests.console_support import Console, csrf_token, start_console
 from tests.fake_twilio import FakeTwilio
 from tests.postgres import Postgres, start_postgres
 from tests.servers import Servers, restart_rasa, start_servers, stop
@@ -101,26 +101,24 @@ def console(assistant: Servers, postgres: Postgres, tmp_path_factory) -> Iterato
 
 @pytest.fixture(scope="module")
 def staff(console: Console) -> requests.Session:
-    session, response = sign_in(console.url, "admin")
-    assert response.status_code == 302
-    return session
+    return console.sign_in("admin")  # password, then setting up two-step sign-in
 
 
 def listed(staff: requests.Session, console: Console, **filters: str) -> Dict[str, dict]:
     page = staff.get(f"{console.url}/api/conversations", params=filters, timeout=30)
     assert page.status_code == 200, page.text
-    return {row["conversation"]: row for row in page.json()["results"]}
+    return {row["label"]: row for row in page.json()["results"]}
 
 
 def test_the_console_reads_postgresql_and_keeps_its_own_data_there(
     staff: requests.Session, console: Console, postgres: Postgres, web_sender: str
 ) -> None:
-    web = listed(staff, console)[web_sender]
+    web = listed(staff, console)[console.label(web_sender)]
     said = [e for e in stored_events(postgres, web_sender) if e["event"] in ("user", "bot")]
     assert web["flags"] == ["callback"] and web["messages"] == len(said)
     [sms] = listed(staff, console, channel="sms").values()
     assert set(sms["flags"]) == {"urgent", "opted_out"}
-    detail = staff.get(f"{console.url}/api/conversations/{web['id']}", timeout=30).json()
+    detail = staff.get(f"{console.url}/api/conversations/{web['label']}", timeout=30).json()
     patient = [m for s in detail["sessions"] for m in s["messages"] if m["role"] == "patient"]
     assert [m["intent"] for m in patient][0] == "ask_needle_depth"
     # users, the index and the audit log are in the console's PostgreSQL database
@@ -132,11 +130,11 @@ def test_the_console_reads_postgresql_and_keeps_its_own_data_there(
 
 def test_reveal_decrypts_the_sms_call_back_number(staff: requests.Session, console: Console) -> None:
     [sms] = listed(staff, console, channel="sms").values()
-    transcript = f"{console.url}/conversations/{sms['id']}/"
+    transcript = f"{console.url}/conversations/{sms['label']}/"
     assert NUMBER not in staff.get(transcript, timeout=30).text
-    revealed = staff.post(f"{transcript}reveal", data={"csrfmiddlewaretoken": csrf_token(staff, transcript)},
-                          timeout=30)
-    assert revealed.status_code == 200 and NUMBER in revealed.text
+    revealed = staff.post(f"{transcript}reveal", timeout=30, data={
+        "csrfmiddlewaretoken": csrf_token(staff, transcript), "reason": "calling back"})
+    assert revealed.status_code == 200 and revealed.url == f"{transcript}revealed" and NUMBER in revealed.text
 
 
 def test_deletion_and_purge_remove_rows_from_postgresql(
@@ -152,17 +150,17 @@ def test_deletion_and_purge_remove_rows_from_postgresql(
     recent = f"pg-delete-{uuid.uuid4().hex[:8]}"
     assistant.send(recent, "does microneedling hurt?")
     conversations = listed(staff, console)
-    assert {old, recent} <= set(conversations)
+    assert {console.label(old), console.label(recent)} <= set(conversations)
 
-    transcript = f"{console.url}/conversations/{conversations[recent]['id']}/"
+    transcript = f"{console.url}/conversations/{console.label(recent)}/"
     deleted = staff.post(f"{transcript}delete", data={"csrfmiddlewaretoken": csrf_token(staff, transcript),
                                                       "confirm": "on"}, timeout=30)
-    assert deleted.status_code == 200 and recent not in listed(staff, console)
+    assert deleted.status_code == 200 and console.label(recent) not in listed(staff, console)
     assert stored_events(postgres, recent) == []
 
     purged = console.manage("purge_conversations").stdout
     assert "deleted 1 conversations" in purged, purged
-    assert stored_events(postgres, old) == [] and old not in listed(staff, console)
+    assert stored_events(postgres, old) == [] and console.label(old) not in listed(staff, console)
     assert len(listed(staff, console)) == 2  # the web and SMS conversations above are kept
     actions = {a for (a,) in postgres.query("console", "SELECT action FROM review_auditentry")}
     assert {"delete_conversation", "purge"} <= actions

@@ -262,3 +262,43 @@ def test_a_later_booking_does_not_downgrade_an_urgent_call_back(sms, twilio, num
     with sqlite3.connect(sms.tracker_db) as db:
         reasons = db.execute("SELECT reason FROM sms_callbacks WHERE conversation_id = ?", (conversation,)).fetchall()
     assert reasons == [("urgent",)]
+
+
+def test_stop_in_other_words_opts_out_but_a_question_about_stopping_does_not(sms, twilio) -> None:
+    polite, terse, asking = next(numbers), next(numbers), next(numbers)
+    text_in(sms, polite, "Stop please.")
+    text_in(sms, terse, "OPTOUT")
+    text_in(sms, asking, "how do I stop the redness?")
+    for number in (polite, terse):
+        text_in(sms, number, "does it hurt?")
+    [answer] = twilio.wait_for(asking, 1)
+    time.sleep(2)
+    assert answer and twilio.messages_to(polite) == [] and twilio.messages_to(terse) == []
+
+
+def test_help_start_and_pictures_count_towards_the_rate_limit(sms, twilio, number) -> None:
+    picture = {"From": number, "To": CLINIC_NUMBER, "Body": "", "AccountSid": ACCOUNT_SID, "NumMedia": "1",
+               "MediaUrl0": "https://api.twilio.com/media/ME1", "MediaContentType0": "image/jpeg"}
+    for i in range(RATE_LIMIT + 3):
+        kind = i % 3
+        if kind == 2:
+            assert post(sms, {**picture, "MessageSid": f"SM{uuid.uuid4().hex}"}).status_code == 200
+        else:
+            text_in(sms, number, "HELP" if kind == 0 else "START")
+        time.sleep(0.3)
+    twilio.wait_for(number, RATE_LIMIT + 1)
+    time.sleep(1.5)
+    bodies = twilio.messages_to(number)
+    assert len(bodies) == RATE_LIMIT + 1 and "pause" in bodies[-1]
+    text_in(sms, number, "my cheek is oozing pus and I have a fever")  # a red flag is still answered
+    assert twilio.wait_for(number, RATE_LIMIT + 2)[-1].startswith("What you describe could be a complication")
+
+
+def test_a_sender_without_a_phone_number_is_refused(sms, twilio) -> None:
+    for sender in ("Anonymous", "Alice"):
+        form = {"From": sender, "To": CLINIC_NUMBER, "Body": "does it hurt?", "MessageSid": f"SM{uuid.uuid4().hex}",
+                "AccountSid": ACCOUNT_SID}
+        reply = post(sms, form)
+        assert reply.status_code == 400 and "phone number" in reply.text
+    time.sleep(1)
+    assert not [m for m in twilio.sent if m["To"] in ("Anonymous", "Alice")]

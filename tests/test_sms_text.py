@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from actions.gsm7 import is_gsm7, septets
 from channels.sms_store import conversation_id
-from channels.sms_text import MORE_HINT, Turn, compose, split_for_sms, to_gsm7
+from channels.sms_text import (
+    MORE_HINT,
+    MORE_MESSAGES,
+    Turn,
+    compose,
+    length,
+    limit,
+    split_for_sms,
+    to_gsm7,
+)
 
 BUTTONS = [{"title": "Side effects", "payload": "/ask_side_effects"},
            {"title": "How much downtime?", "payload": "/ask_downtime"}]
@@ -60,6 +69,13 @@ def test_more_is_split_into_a_few_sms() -> None:
     parts = split_for_sms("A sentence of some length here. " * 25)
     assert 2 <= len(parts) <= 3
     assert all(septets(p) <= 306 for p in parts)
+
+
+def test_more_never_sends_more_than_six_segments_however_long_the_answer() -> None:
+    for text in ("A sentence of some length here. " * 400, "x" * 10_000, "Η μικροβελόνωση πονάει; " * 300):
+        parts = split_for_sms(text)
+        assert 1 <= len(parts) <= MORE_MESSAGES == 3
+        assert all(length(part) <= limit(part) for part in parts)  # two segments each
 
 
 def test_conversation_ids_are_keyed_hashes() -> None:

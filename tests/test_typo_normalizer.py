@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+import string
+import tracemalloc
+
 import pytest
 
 from nlp.components.typo_normalizer import Corrector, vocabulary
@@ -51,3 +55,24 @@ def test_english_and_short_words_are_left_alone(corrector: Corrector, text: str)
 def test_vocabulary_keeps_repeated_or_english_words() -> None:
     counts = vocabulary(TRAINING)
     assert "microneedling" in counts and "pianful" not in counts and "fever" in counts
+
+
+def test_long_words_cost_no_memory(corrector: Corrector) -> None:
+    """A 2,000-letter word made the old hand-written index build every string
+    with two letters deleted (4 GB, 11 s: issue 11). It can't be
+    within two edits of any vocabulary word, so it costs next to nothing."""
+    rng = random.Random(3)
+    word = "".join(rng.choice(string.ascii_lowercase) for _ in range(2000))
+    tracemalloc.start()
+    try:
+        assert corrector.correct(f"is {word} normal") == f"is {word} normal"
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 1024 * 1024, f"{peak / 1e6:.1f} MB to correct one word"
+
+
+def test_at_most_max_lookups_words_are_corrected_per_message() -> None:
+    corrector = Corrector(vocabulary(TRAINING), max_lookups=5)
+    corrected = corrector.correct(" ".join(["sesions"] * 8)).split()
+    assert corrected == ["sessions"] * 5 + ["sesions"] * 3

@@ -17,9 +17,12 @@ Anything else is a 404: no directory listings, nothing outside those folders.
 Every response carries a strict Content-Security-Policy ('self' only, plus the
 Rasa server's http and ws origins for the socket), nosniff and no-referrer.
 
+A connection that sends nothing for WEBCHAT_SOCKET_TIMEOUT seconds (a slow
+or stalled client, an idle keep-alive) is closed: each one holds a thread.
+
 Settings (environment): WEBCHAT_PORT (8000), WEBCHAT_HOST (127.0.0.1),
 RASA_PUBLIC_URL (http://localhost:5005, where browsers reach Rasa),
-CLINIC_CONFIG (clinic.yml), MAX_MESSAGE_CHARS (2000).
+CLINIC_CONFIG (clinic.yml), MAX_MESSAGE_CHARS (2000), WEBCHAT_SOCKET_TIMEOUT (20).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.clinic import load_clinic  # noqa: E402
+from channels import keys  # noqa: E402
 from channels.origins import allowed_origins  # noqa: E402
 
 DEMO_DIR = HERE / "demo"
@@ -203,12 +207,13 @@ class Handler(BaseHTTPRequestHandler):
         sys.stderr.write(f"webchat: {format % args}\n")
 
 
-def make_server(host: str, port: int, public_url: str, max_chars: int) -> ThreadingHTTPServer:
+def make_server(host: str, port: int, public_url: str, max_chars: int, timeout: float = 20.0) -> ThreadingHTTPServer:
     config = widget_config(public_url, max_chars)
     handler = type("ClinicHandler", (Handler,), {
         "csp": content_security_policy(public_url),
         "config_body": json.dumps(config, indent=2).encode(),
         "origins": tuple(allowed_origins()),
+        "timeout": timeout,  # StreamRequestHandler sets it on each connection's socket
     })
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
@@ -216,13 +221,16 @@ def make_server(host: str, port: int, public_url: str, max_chars: int) -> Thread
 
 
 def main() -> None:
+    keys.refuse_to_start_without_secrets("webchat")
+    keys.private_files()
     port = int(os.environ.get("WEBCHAT_PORT") or 8000)
     host = os.environ.get("WEBCHAT_HOST") or "127.0.0.1"
     public_url = os.environ.get("RASA_PUBLIC_URL") or "http://localhost:5005"
     max_chars = int(os.environ.get("MAX_MESSAGE_CHARS") or 2000)
     if not (DIST_DIR / "clinic-chat.js").is_file():
         print("webchat: the widget is not built: run 'make install'", file=sys.stderr)
-    server = make_server(host, port, public_url, max_chars)
+    timeout = float(os.environ.get("WEBCHAT_SOCKET_TIMEOUT") or 20)
+    server = make_server(host, port, public_url, max_chars, timeout)
     print(f"webchat: demo site on http://{host}:{port}/ (Rasa at {public_url})", file=sys.stderr)
     try:
         server.serve_forever()

@@ -2,9 +2,11 @@
 
 bin/settings.sh holds the local defaults; these are safe without it: DEBUG
 off, a secret key generated once into VAR_DIR (0600) when CONSOLE_SECRET_KEY
-is unset, Argon2 password hashing, HttpOnly SameSite=Lax cookies (Secure over
-HTTPS, see review.middleware), CSRF on every POST and a
-Content-Security-Policy of 'self' only.
+is unset in local mode (with CLINIC_ENV=production the console and every
+manage.py command refuse to start without it, see channels/keys.py), Argon2
+password hashing, HttpOnly SameSite=Lax cookies (Secure over HTTPS, see
+review.middleware), CSRF on every POST and a Content-Security-Policy of
+'self' only.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import os
 import secrets
 from pathlib import Path
 
+from channels import keys
 from clinic_console.dburl import database_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE_DIR = ROOT / "console"
-VAR_DIR = Path(os.environ.get("VAR_DIR") or ROOT / "var")
+VAR_DIR = keys.var_dir()
 
 
 def env_flag(name: str) -> bool:
@@ -34,20 +37,10 @@ def env_list(name: str, default: str) -> list:
 
 
 def secret_key() -> str:
-    """CONSOLE_SECRET_KEY, else a key generated once into VAR_DIR for local use."""
-    value = os.environ.get("CONSOLE_SECRET_KEY", "").strip()
-    if value:
-        return value
-    path = VAR_DIR / "console-secret-key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass  # made before, or by a process starting at the same time
-    else:
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    """CONSOLE_SECRET_KEY; in local mode, else a key generated once into VAR_DIR."""
+    return keys.local_key(
+        "CONSOLE_SECRET_KEY", "console-secret-key", lambda: secrets.token_urlsafe(50).encode()
+    ).decode()
 
 
 def local_time_zone() -> str:
@@ -63,6 +56,7 @@ def local_time_zone() -> str:
         return "UTC"
 
 
+keys.refuse_to_start_without_secrets("console")
 SECRET_KEY = secret_key()
 DEBUG = env_flag("CONSOLE_DEBUG")
 ALLOWED_HOSTS = env_list("CONSOLE_ALLOWED_HOSTS", "localhost,127.0.0.1")
@@ -77,6 +71,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "review",
 ]
 
@@ -88,6 +85,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): did this session pass a second factor?
+    "django_otp.middleware.OTPMiddleware",
+    "review.middleware.SecondFactorRequired",
     # Default deny: every view needs a session unless marked login_not_required.
     "review.middleware.LoginRequired",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,6 +136,18 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "conversations"
 
+
+def totp_issuer(device) -> str:
+    """The name authenticator apps show beside the console's codes."""
+    from review.context import clinic_name
+
+    return f"{clinic_name()} staff console"
+
+
+# Two-step sign-in (review/two_factor.py): django-otp's defaults otherwise (30 s
+# steps, one step of drift, wrong codes wait 1, 2, 4 ... s).
+OTP_TOTP_ISSUER = totp_issuer
+
 # Sessions: server-side rows, idle timeout (renewed on each request), gone
 # when the browser closes (shared computers at a front desk).
 # Flash messages in the session, not in a cookie of their own (which would
@@ -180,7 +192,7 @@ LOGGING = {
 TRACKER_STORE_URL = os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{VAR_DIR / 'tracker.db'}"
 # The SMS channel's tables (opt-outs, encrypted call-back numbers), beside Rasa's.
 SMS_STORE_URL = os.environ.get("SMS_STORE_URL") or TRACKER_STORE_URL
-SMS_ENCRYPTION_KEY_FILE = VAR_DIR / "sms-encryption-key"
+SMS_ENCRYPTION_KEY_FILE = VAR_DIR / "sms-encryption-key"  # local mode only
 CLINIC_CONFIG = Path(os.environ.get("CLINIC_CONFIG") or ROOT / "clinic.yml")
 DOMAIN_FILE = ROOT / "domain.yml"
 NLU_DATA_DIR = ROOT / "data" / "nlu"
@@ -188,6 +200,27 @@ REVIEWED_NLU_FILE = Path(os.environ.get("CONSOLE_REVIEWED_NLU") or NLU_DATA_DIR 
 RETENTION_DAYS = env_int("RETENTION_DAYS", 180)
 LOW_CONFIDENCE = 0.5
 PAGE_SIZE = 50
-LOCKOUT_FAILURES = env_int("CONSOLE_LOCKOUT_FAILURES", 5)
-LOCKOUT_IP_FAILURES = env_int("CONSOLE_LOCKOUT_IP_FAILURES", 20)
-LOCKOUT_MINUTES = env_int("CONSOLE_LOCKOUT_MINUTES", 15)
+# Sign-in throttling (review/throttle.py): back-off after failures, never a lock.
+THROTTLE_FREE_FAILURES = env_int("CONSOLE_THROTTLE_FREE_FAILURES", 5)  # per account at one address
+THROTTLE_ADDRESS_FREE_FAILURES = env_int("CONSOLE_THROTTLE_ADDRESS_FREE_FAILURES", 20)
+THROTTLE_BASE_SECONDS = env_int("CONSOLE_THROTTLE_BASE_SECONDS", 1)  # then doubled per failure
+THROTTLE_MAX_SECONDS = env_int("CONSOLE_THROTTLE_MAX_SECONDS", 900)
+THROTTLE_FORGET_HOURS = env_int("CONSOLE_THROTTLE_FORGET_HOURS", 24)
+# Repeated failures from one address collapse into one audit entry per this window.
+AUDIT_REPEAT_MINUTES = env_int("CONSOLE_AUDIT_REPEAT_MINUTES", 60)
+
+
+def label_key() -> str:
+    """CONSOLE_LABEL_KEY; in local mode, else a key generated once into VAR_DIR.
+
+    Not Django's secret key: that one may be rotated (it signs sessions), while
+    this one must stay the same for the labels in the audit log to keep
+    naming the same conversations.
+    """
+    return keys.local_key(
+        "CONSOLE_LABEL_KEY", "console-label-key", lambda: secrets.token_urlsafe(32).encode()
+    ).decode()
+
+
+# Staff see conversations by a keyed label, never by their id (review/labels.py).
+LABEL_KEY = label_key()

@@ -2,6 +2,8 @@
 conversation per line), streamed so a large export holds little in memory.
 
 Redacted unless the admin explicitly asked otherwise (the view audits both).
+Conversations are named by their label (review/labels.py), never their id,
+in a column or key that says so.
 CSV cells that a spreadsheet would run as a formula (=, +, -, @) get a leading
 apostrophe: patient text must never execute anywhere.
 """
@@ -18,7 +20,7 @@ from review.tracker_store import default_store
 from review.transcript import Session, build, redacted
 
 CSV_COLUMNS = [
-    "conversation", "channel", "session_started", "time", "role", "text",
+    "conversation_label", "channel", "session_started", "time", "role", "text",
     "intent", "confidence", "entities", "source",
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -69,7 +71,7 @@ def csv_lines(summaries: Sequence[ConversationSummary], redact: Callable[[str], 
             started = session.started_at.isoformat(timespec="seconds") if session.started_at else ""
             for message in session.messages:
                 writer.writerow([
-                    spreadsheet_safe(summary.sender_id), summary.channel, started,
+                    summary.label, summary.channel, started,
                     message.at.isoformat(timespec="seconds"), message.role,
                     spreadsheet_safe(message.text), message.intent,
                     f"{message.confidence:.4f}" if message.confidence is not None else "",
@@ -82,7 +84,7 @@ def csv_lines(summaries: Sequence[ConversationSummary], redact: Callable[[str], 
 def jsonl_lines(summaries: Sequence[ConversationSummary], redact: Callable[[str], str]) -> Iterator[str]:
     for summary, sessions in _transcripts(summaries, redact):
         record = {
-            "conversation": summary.sender_id,
+            "conversation_label": summary.label,
             "channel": summary.channel,
             "started_at": summary.started_at.isoformat(timespec="seconds"),
             "flags": flags_of(summary),

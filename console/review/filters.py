@@ -1,4 +1,6 @@
-"""The conversation list's filters: flag, channel, date range, intent, free text."""
+"""The conversation list's filters: flag, channel, date range, intent, free
+text (which also finds a conversation by its label, and for admins by its
+exact id), and the audit entry every free-text search leaves."""
 
 from __future__ import annotations
 
@@ -6,7 +8,9 @@ from typing import Dict
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
+from review import audit, labels
 from review.domain import intents
 from review.models import ConversationSummary, MessageSummary
 
@@ -41,8 +45,17 @@ class ConversationFilter(forms.Form):
         return {name: str(value) for name, value in self.cleaned_data.items() if value}
 
 
-def conversations(form: ConversationFilter) -> QuerySet:
-    """Indexed conversations with at least one patient message, filtered, newest first."""
+def _query(form: ConversationFilter) -> str:
+    return ((form.cleaned_data.get("q") if form.is_bound and form.is_valid() else "") or "").strip()
+
+
+def conversations(form: ConversationFilter, by_id: bool = False) -> QuerySet:
+    """Indexed conversations with at least one patient message, filtered, newest first.
+
+    `by_id`: the free text also matches a conversation id exactly, for admins
+    finding the conversation of a patient who asks for its deletion (the id is
+    never shown, so only someone who was given it can type it).
+    """
     qs = ConversationSummary.objects.filter(patient_messages__gt=0)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if data.get("flag"):
@@ -55,8 +68,27 @@ def conversations(form: ConversationFilter) -> QuerySet:
         qs = qs.filter(started_day__lte=data["end"])
     if data.get("intent"):
         qs = qs.filter(sender_id__in=MessageSummary.objects.filter(intent=data["intent"]).values("sender_id"))
-    text = " ".join((data.get("q") or "").split()).lower()
+    query = _query(form)
+    text = " ".join(query.split()).lower()
     if text:
         # search_text is lower-cased at indexing, so `contains` is a plain LIKE everywhere
-        qs = qs.filter(Q(search_text__contains=text) | Q(sender_id=data["q"].strip()))
+        match = Q(search_text__contains=text)
+        if labels.is_label(text):
+            match |= Q(label=text)
+        if by_id:
+            match |= Q(sender_id=query)
+        qs = qs.filter(match)
     return qs.order_by("-started_at", "-id")
+
+
+def record_search(request: HttpRequest, form: ConversationFilter, matches: int, **detail) -> None:
+    """Free text searches the patients' own words, unredacted: who looked for
+    what is on record, exactly as typed (only admins read the audit log). An
+    admin's lookup by id names the conversation it found."""
+    query = _query(form)
+    if not query:
+        return
+    found = ""
+    if request.user.is_console_admin:
+        found = ConversationSummary.objects.filter(sender_id=query).values_list("label", flat=True).first() or ""
+    audit.record("search", request, conversation=found, query=query, matches=matches, **detail)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.auth import password_validation
 
@@ -14,6 +16,17 @@ class LoginForm(forms.Form):
                                widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
     password = forms.CharField(label="Password", strip=False, max_length=1024,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class CodeForm(forms.Form):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(label="Code", max_length=32, widget=forms.TextInput(attrs={
+        "autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "off", "spellcheck": "false",
+    }))
+
+    def clean_code(self) -> str:
+        return re.sub(r"[\s-]", "", self.cleaned_data["code"]).lower()  # "123 456", "ABCD-EFGH"
 
 
 class FollowUpForm(forms.Form):
@@ -37,6 +50,13 @@ class CorrectionForm(forms.Form):
         if not data.get("dismiss") and not data.get("intent"):
             raise forms.ValidationError("Choose an intent, or dismiss the message.")
         return data
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason", max_length=200,
+        help_text="Why you need to see it, for example: calling the patient back.",
+    )
 
 
 class DeleteForm(forms.Form):

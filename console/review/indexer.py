@@ -20,8 +20,10 @@ Correctness notes:
 - On PostgreSQL, ids come from a sequence and a transaction can commit after
   a later id is visible; a gap followed by a very recent event is therefore
   left for the next update instead of being skipped for good.
-- A different tracker store URL or time zone (days are counted in the
-  console's TIME_ZONE) rebuilds the index.
+- A different tracker store URL, time zone (days are counted in the
+  console's TIME_ZONE) or label key (review/labels.py) rebuilds the index.
+- Each new conversation gets its label here; one taken by another
+  conversation (a 60-bit collision) is passed over for a longer one.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone as dj_timezone
 
-from review import sms_records
+from review import labels, sms_records
 from review.models import ConversationSummary, IndexState, MessageSummary
 from review.redaction import redact
 from review.tracker_store import EventRow, TrackerStore, chunks, default_store
@@ -75,7 +77,7 @@ class Progress:
 
 
 def source_fingerprint(url: str) -> str:
-    return hashlib.sha256(f"{url}|{settings.TIME_ZONE}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{url}|{settings.TIME_ZONE}|{labels.key_fingerprint()}".encode()).hexdigest()[:32]
 
 
 def is_low_confidence(intent: str, confidence: float) -> bool:
@@ -189,6 +191,7 @@ def _apply(state: IndexState, rows: List[EventRow], progress: Progress) -> bool:
             if summary is None:
                 summary = created[row.sender_id] = _new_summary(row)
             _fold(summary, row, messages)
+        _label(created)
         ConversationSummary.objects.bulk_create(created.values(), batch_size=500)
         ConversationSummary.objects.bulk_update(existing.values(), SUMMARY_FIELDS, batch_size=500)
         MessageSummary.objects.bulk_create(messages, batch_size=1000, ignore_conflicts=True)
@@ -196,6 +199,24 @@ def _apply(state: IndexState, rows: List[EventRow], progress: Progress) -> bool:
     progress.events += len(rows)
     progress.conversations += len(created)
     return True
+
+
+def _label(created: Dict[str, ConversationSummary]) -> None:
+    """Gives each new conversation the first of its labels no other one has."""
+    first = {sender: labels.label(sender) for sender in created}
+    taken = set()
+    for part in chunks(list(first.values())):
+        taken.update(ConversationSummary.objects.filter(label__in=part).values_list("label", flat=True))
+    for sender, summary in created.items():
+        for candidate in labels.candidates(sender):
+            if candidate not in taken and (
+                candidate == first[sender] or not ConversationSummary.objects.filter(label=candidate).exists()
+            ):
+                break
+            logger.warning("index: two conversations share the label %s; the later one gets a longer label",
+                           candidate)
+        summary.label = candidate
+        taken.add(candidate)
 
 
 def _moment(timestamp: float) -> datetime:

@@ -1,6 +1,6 @@
 """The console's own data, in its own database (never Rasa's).
 
-Staff accounts, login attempts (for lock-out), the audit log, follow-ups,
+Staff accounts, sign-in attempts (for throttling), the audit log, follow-ups,
 reviewed messages (corrections), and the summary index: one row per
 conversation and one per patient message, built incrementally from Rasa's
 events table so the list, queue and insights never aggregate 200,000 events
@@ -30,29 +30,35 @@ class User(AbstractUser):
 
 
 class LoginAttempt(models.Model):
-    """One sign-in attempt, counted for the lock-out (review/lockout.py)."""
+    """One sign-in attempt (or check of a current password), recorded before
+    the password is hashed so that parallel guesses count: review/throttle.py."""
 
     at = models.DateTimeField(default=timezone.now)
-    username = models.CharField(max_length=150)  # lower-cased as typed
-    ip = models.CharField(max_length=45)
-    succeeded = models.BooleanField(default=False)
+    account = models.CharField(max_length=64)  # keyed hash of the typed name, never the name
+    ip = models.CharField(max_length=45)  # IPv4 address or IPv6 /64 (throttle.network)
+    succeeded = models.BooleanField(default=False)  # a failure until the password proved right
 
     class Meta:
         indexes = [
-            models.Index(fields=["username", "at"], name="attempt_user_at"),
+            models.Index(fields=["account", "ip", "at"], name="attempt_account_ip_at"),
             models.Index(fields=["ip", "at"], name="attempt_ip_at"),
         ]
 
 
 class AuditEntry(models.Model):
-    """Who did what to which conversation. Never holds patient text."""
+    """Who did what to which conversation (by its label). Holds no patient text
+    but what staff typed: search queries and reasons for a reveal (admins only
+    read the log)."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.CharField(max_length=150)  # a username, or "command: <name>"
     action = models.CharField(max_length=40, db_index=True)
-    conversation = models.CharField(max_length=255, blank=True)
+    conversation = models.CharField(max_length=255, blank=True)  # a label (review/labels.py)
     detail = models.JSONField(default=dict, blank=True)
     ip = models.CharField(max_length=45, blank=True)
+    # Repeats of the same failure collapse into one entry (audit.record_repeated).
+    count = models.PositiveIntegerField(default=1)
+    last_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -63,7 +69,8 @@ class ConversationSummary(models.Model):
 
     CHANNELS = [("web", "Web"), ("sms", "SMS"), ("rest", "REST"), ("other", "Other")]
 
-    sender_id = models.CharField(max_length=255, unique=True)
+    sender_id = models.CharField(max_length=255, unique=True)  # never shown: see review/labels.py
+    label = models.CharField(max_length=64, unique=True)  # what staff see, link and export
     channel = models.CharField(max_length=8, blank=True, choices=CHANNELS, db_index=True)
     started_at = models.DateTimeField()
     started_day = models.DateField(db_index=True)  # in the console's TIME_ZONE, for charts

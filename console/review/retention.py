@@ -2,9 +2,10 @@
 
 Rasa 3.6 has no deletion, so the console deletes from its events table
 directly (the only writes it ever makes there), plus the SMS channel's rows
-for the conversation (inbound ids, opt-out, pending reply, encrypted
-call-back number), plus the console's own rows about it (summary index,
-follow-ups). Reviewed examples are redacted training data: the purge keeps
+for the conversation (inbound ids, pending reply, encrypted call-back
+number; not the opt-out), plus the console's own rows about it (summary
+index, follow-ups). The purge also deletes the SMS channel's message ids and
+rate windows older than the retention period, conversation or not. Reviewed examples are redacted training data: the purge keeps
 them but unlinks them from the conversation; a patient's deletion request
 removes them too (the next `make corrections` drops them from the file).
 Both are written to the audit log.
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
-from review import audit, indexer, sms_records, training_export
+from review import audit, indexer, labels, sms_records, training_export
 from review.models import ConversationSummary, Correction, FollowUp, MessageSummary
 from review.tracker_store import chunks, default_store
 
@@ -61,16 +62,17 @@ def delete_conversation(sender_id: str, request: Optional[HttpRequest]) -> Delet
     way is on record as well.
     """
     corrected = Correction.objects.filter(sender_id=sender_id).exists()
+    label = labels.label_of(sender_id)  # before its summary row goes
     try:
         deleted = _delete([sender_id], keep_corrections=False)
     except Exception:
-        audit.record("delete_conversation", request, conversation=sender_id, failed=True)
+        audit.record("delete_conversation", request, conversation=label, failed=True)
         raise
     rewritten = corrected and Path(settings.REVIEWED_NLU_FILE).exists()
     if rewritten:
         training_export.export()
     audit.record(
-        "delete_conversation", request, conversation=sender_id,
+        "delete_conversation", request, conversation=label,
         events=deleted.events, sms_rows=deleted.sms_rows, training_file_rewritten=rewritten or None,
     )
     return deleted
@@ -93,6 +95,8 @@ def purge(days: int, actor: str, dry_run: bool = False, now: Optional[float] = N
     if dry_run:
         return Purge(moment, senders, None)
     deleted = _delete(senders, keep_corrections=True) if senders else Deleted(0, 0, 0)
+    # SMS rows of no conversation (a number that only texted STOP or HELP) go by age.
+    deleted.sms_rows += sms_records.delete_older_than(cutoff)
     audit.record(
         "purge", actor=actor, retention_days=days, cutoff=moment.isoformat(timespec="seconds"),
         conversations=deleted.conversations, events=deleted.events, sms_rows=deleted.sms_rows,

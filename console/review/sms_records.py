@@ -5,14 +5,13 @@ The tables belong to the channel (channels/sms_store.py, beside Rasa's events
 at SMS_STORE_URL, else TRACKER_STORE_URL); they exist only once the channel has
 run, so every read copes with their absence. Numbers are decrypted only for a
 deliberate, audited reveal, with the channel's Fernet key (SMS_ENCRYPTION_KEY,
-else the key file the channel generated into VAR_DIR).
+else, in local mode only, the key file the channel generated into VAR_DIR).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
 from pathlib import Path
 from typing import Optional, Sequence, Set
 
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
+from channels import keys
 from channels.sms_store import CALLBACKS, INBOUND, OPT_OUTS, STATE
 from review.tracker_store import chunks
 
@@ -56,11 +56,7 @@ def opted_out_ids() -> Set[str]:
 
 
 def encryption_key() -> Optional[bytes]:
-    value = os.environ.get("SMS_ENCRYPTION_KEY", "").strip()
-    if value:
-        return value.encode()
-    path = settings.SMS_ENCRYPTION_KEY_FILE
-    return path.read_bytes().strip() if path.exists() else None
+    return keys.existing_key("SMS_ENCRYPTION_KEY", settings.SMS_ENCRYPTION_KEY_FILE)
 
 
 def callback_number(conversation: str) -> Optional[str]:
@@ -91,4 +87,22 @@ def delete_conversations(conversations: Sequence[str]) -> int:
                 continue
             for part in chunks(list(conversations)):
                 deleted += db.execute(table.delete().where(table.c.conversation_id.in_(part))).rowcount
+    return deleted
+
+
+def delete_older_than(cutoff: float) -> int:
+    """Deletes the replay-detection and rate-window rows last touched before `cutoff`.
+
+    A conversation's rows go with it, but a number that only ever texted
+    STOP, HELP or a picture, or was rate-limited, has no conversation to
+    purge; and a conversation kept for years would keep every message id.
+    Replay detection needs only the gateway's retry window (hours).
+    """
+    present = _present([INBOUND.name, STATE.name])
+    deleted = 0
+    with engine().begin() as db:
+        if INBOUND.name in present:
+            deleted += db.execute(INBOUND.delete().where(INBOUND.c.received_at < cutoff)).rowcount
+        if STATE.name in present:
+            deleted += db.execute(STATE.delete().where(STATE.c.window_start < cutoff)).rowcount
     return deleted

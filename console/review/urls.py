@@ -1,33 +1,42 @@
-"""Every URL of the console. All need a session except login and healthz
-(review.middleware.LoginRequired); the admin-only ones say so in their views."""
+"""Every URL of the console. All need a session except the sign-in steps and
+healthz (review.middleware.LoginRequired); the admin-only ones say so in their views.
+Conversations are named by their label (review/labels.py), never their id."""
 
 from __future__ import annotations
 
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from review.views import admin, api, auth, conversations, followups, inbox, insights
+from review.views import admin, api, auth, conversations, followups, inbox, insights, two_factor
 
 urlpatterns = [
     path("healthz", auth.healthz, name="healthz"),
     path("login", auth.login_view, name="login"),
+    path("login/code", two_factor.login_code, name="login_code"),
+    path("login/two-step", two_factor.login_setup, name="login_setup"),
+    path("login/two-step/qr.svg", two_factor.login_setup_qr, name="login_setup_qr"),
     path("logout", auth.logout_view, name="logout"),
     path("password", auth.password_change, name="password"),
+    path("account/two-step", two_factor.account, name="two_factor"),
+    path("account/two-step/qr.svg", two_factor.account_qr, name="two_factor_qr"),
     path("", RedirectView.as_view(pattern_name="conversations"), name="home"),
     path("conversations/", conversations.conversation_list, name="conversations"),
-    path("conversations/<int:pk>/", conversations.transcript, name="transcript"),
-    path("conversations/<int:pk>/reveal", conversations.reveal, name="reveal"),
-    path("conversations/<int:pk>/delete", conversations.delete, name="delete"),
+    path("conversations/<str:label>/", conversations.transcript, name="transcript"),
+    path("conversations/<str:label>/reveal", conversations.reveal, name="reveal"),
+    path("conversations/<str:label>/revealed", conversations.revealed, name="revealed"),
+    path("conversations/<str:label>/hide", conversations.hide, name="hide"),
+    path("conversations/<str:label>/delete", conversations.delete, name="delete"),
     path("export", conversations.export, name="export"),
     path("followups/", followups.queue, name="followups"),
-    path("followups/<int:pk>/done", followups.mark_done, name="followup_done"),
+    path("followups/<str:label>/done", followups.mark_done, name="followup_done"),
     path("review/", inbox.inbox, name="inbox"),
     path("review/<int:event_id>", inbox.correct, name="correct"),
     path("insights/", insights.insights, name="insights"),
     path("users/", admin.users, name="users"),
     path("users/<int:pk>/active", admin.set_active, name="user_active"),
     path("users/<int:pk>/password", admin.set_password, name="user_password"),
+    path("users/<int:pk>/two-step/reset", admin.reset_two_factor, name="user_two_factor_reset"),
     path("audit/", admin.audit_log, name="audit"),
     path("api/conversations", api.conversation_list, name="api_conversations"),
-    path("api/conversations/<int:pk>", api.conversation_detail, name="api_conversation"),
+    path("api/conversations/<str:label>", api.conversation_detail, name="api_conversation"),
 ]

@@ -31,6 +31,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from symspellpy import SymSpell, Verbosity
 
 WORD = re.compile(r"[A-Za-z]+")
 NORMALIZED_TEXT = "normalized_text"
@@ -40,6 +41,10 @@ VOCABULARY_FILE = "vocabulary.json"
 # Words at least this common in spaCy's web-text frequencies count as English
 # (about 30,000; "forever" is, the misspelling "forhead" is not).
 MIN_LOG_PROB = -15.0
+# At most two edits ("numbign", "forhead", "microneedlng"); SymSpell indexes
+# deletes of the first seven letters only, which bounds its work per word.
+MAX_EDITS = 2
+PREFIX_LENGTH = 7
 
 
 @lru_cache(maxsize=1)
@@ -61,58 +66,60 @@ def english_words() -> FrozenSet[str]:
     return frozenset(words)
 
 
-def deletes(word: str, depth: int) -> set:
-    """`word` with up to `depth` letters deleted (including `word` itself)."""
-    found, frontier = {word}, {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
-        found |= frontier
-    return found
-
-
-def distance(a: str, b: str) -> int:
-    """Edit distance with adjacent transpositions (optimal string alignment)."""
-    rows = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
-    return rows[-1][-1]
-
-
 class Corrector:
     """Corrections towards a vocabulary with word counts.
 
-    Candidates come from a symmetric-delete index (SymSpell's idea): a word and
-    a misspelling within n edits share a string with at most n letters deleted
-    from each, so lookups stay fast for long words.
+    The candidates come from symspellpy (SymSpell's symmetric-delete index, a
+    maintained port): its work per word is bounded whatever the word's
+    length, because it indexes deletes of a 7-letter prefix only and gives up
+    at once on a word longer than the longest vocabulary word plus the
+    allowed edits. On top of that, at most `max_lookups` unknown words are
+    looked up per message: one message of 2,000 characters can hold 400
+    nonsense words, and correcting past the first few dozen helps no one.
     """
 
-    def __init__(self, counts: Dict[str, int], min_length: int = 4, two_edits_from: int = 7) -> None:
+    def __init__(
+        self,
+        counts: Dict[str, int],
+        min_length: int = 4,
+        two_edits_from: int = 7,
+        max_lookups: int = 64,
+    ) -> None:
         self.counts = counts
         self.min_length = min_length
         self.two_edits_from = two_edits_from
+        self.max_lookups = max_lookups
         self.known = english_words()
-        self.index: Dict[str, List[str]] = {}
-        for word in counts:
+        self.speller = SymSpell(max_dictionary_edit_distance=MAX_EDITS, prefix_length=PREFIX_LENGTH)
+        for word, count in counts.items():
             if len(word) >= min_length - 1:
-                for key in deletes(word, 2 if len(word) >= two_edits_from - 1 else 1):
-                    self.index.setdefault(key, []).append(word)
+                self.speller.create_dictionary_entry(word, count)
+
+    def needs_lookup(self, lower: str) -> bool:
+        return len(lower) >= self.min_length and lower not in self.counts and lower not in self.known
 
     def correct_word(self, word: str) -> str:
         lower = word.lower()
-        if len(lower) < self.min_length or lower in self.counts or lower in self.known:
+        if not self.needs_lookup(lower):
             return word
-        allowed = 2 if len(lower) >= self.two_edits_from else 1
-        candidates = {c for key in deletes(lower, allowed) for c in self.index.get(key, ())}
-        scored = [(distance(lower, c), -self.counts[c], c) for c in candidates]
-        scored = [s for s in scored if s[0] <= allowed]
-        return min(scored)[2] if scored else word
+        allowed = MAX_EDITS if len(lower) >= self.two_edits_from else 1
+        found = self.speller.lookup(lower, Verbosity.CLOSEST, max_edit_distance=allowed)
+        # The closest, then the most frequent, then the first in the alphabet
+        # (symspellpy's order for equal counts is its index's, not stable).
+        return min(found, key=lambda s: (s.distance, -s.count, s.term)).term if found else word
 
     def correct(self, text: str) -> str:
-        return WORD.sub(lambda m: self.correct_word(m.group(0)), text)
+        lookups = 0
+
+        def replace(match: re.Match) -> str:
+            nonlocal lookups
+            word = match.group(0)
+            if not self.needs_lookup(word.lower()):
+                return word
+            lookups += 1
+            return self.correct_word(word) if lookups <= self.max_lookups else word
+
+        return WORD.sub(replace, text)
 
 
 def vocabulary(texts: Iterable[str], min_count: int = 2) -> Dict[str, int]:

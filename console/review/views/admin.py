@@ -11,16 +11,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from review import audit, lockout
+from review import audit, labels, throttle, two_factor
 from review.forms import NewUserForm
 from review.models import AuditEntry, User
 from review.views.access import admin_required, paginate, query_without_page
 
 ACTIONS = [
-    "login", "login_failed", "login_locked", "lockout", "logout", "password_changed", "search",
+    "login", "login_failed", "login_throttled", "login_code_failed", "logout", "password_changed", "search",
     "password_change_failed", "view_transcript", "reveal",
     "reveal_callback_number", "export", "correction", "follow_up_done", "delete_conversation",
     "purge", "user_created", "user_updated", "user_activated", "user_deactivated", "user_password_set",
+    "two_factor_enabled", "two_factor_reset",
 ]
 
 
@@ -37,7 +38,7 @@ def users(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Created {user.username} ({user.role}).")
         return redirect("users")
     return render(request, "review/users.html", {
-        "form": form, "users": User.objects.order_by("username"),
+        "form": form, "users": two_factor.with_status(User.objects.order_by("username")),
     }, status=400 if form.errors else 200)
 
 
@@ -47,19 +48,35 @@ def users(request: HttpRequest) -> HttpResponse:
 @admin_required
 def set_password(request: HttpRequest, pk: int) -> HttpResponse:
     """An admin sets a new password for someone who forgot theirs: it signs out
-    their sessions and lifts a lock-out of their username (audited)."""
+    their sessions and clears their failed sign-ins (audited)."""
     user = get_object_or_404(User, pk=pk)
     if user == request.user:
         return redirect("password")  # one's own needs the current password
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
-        lockout.clear(user.username)
+        throttle.clear(user.username)
         audit.record("user_password_set", request, username=user.username)
         messages.success(request, f"New password set for {user.username}. Tell them in person or by phone.")
         return redirect("users")
     return render(request, "review/set_password.html", {"form": form, "target": user},
                   status=400 if form.errors else 200)
+
+
+@require_POST
+@admin_required
+def reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
+    """For a colleague who lost their phone (audited): an admin sets up a new
+    authenticator at their next sign-in, and their open sessions end; staff
+    sign in with their password alone until they turn it on again."""
+    user = get_object_or_404(User, pk=pk)
+    if user == request.user:
+        messages.error(request, "Set up your own authenticator again from Two-step sign-in.")
+        return redirect("users")
+    two_factor.reset(user)
+    audit.record("two_factor_reset", request, username=user.username)
+    messages.success(request, f"Two-step sign-in reset for {user.username}.")
+    return redirect("users")
 
 
 @require_POST
@@ -78,7 +95,8 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 class AuditFilter(forms.Form):
     action = forms.ChoiceField(choices=[("", "Any")] + [(a, a) for a in ACTIONS], required=False, label="Action")
-    conversation = forms.CharField(required=False, max_length=255, label="Conversation")
+    conversation = forms.CharField(required=False, max_length=255, label="Conversation",
+                                   help_text="Its label, or the conversation id a patient gave you.")
 
 
 @require_GET
@@ -92,7 +110,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         if params.get("action"):
             entries = entries.filter(action=params["action"])
         if params.get("conversation"):
-            entries = entries.filter(conversation=params["conversation"].strip())
+            named = params["conversation"].strip()
+            entries = entries.filter(conversation=named if labels.is_label(named) else labels.label_of(named))
     return render(request, "review/audit.html", {
         "form": form, "page": paginate(request, entries), "query": query_without_page(params),
     })

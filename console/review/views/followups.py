@@ -37,10 +37,12 @@ def open_follow_ups() -> QuerySet:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     indexer.refresh()
+    label = ConversationSummary.objects.filter(sender_id=OuterRef("sender_id")).values("label")[:1]
     return render(request, "review/followups.html", {
         "page": paginate(request, open_follow_ups()),
         "form": FollowUpForm(),
-        "done": FollowUp.objects.select_related("done_by").order_by("-done_at")[:20],
+        "done": FollowUp.objects.select_related("done_by").annotate(label=Subquery(label))
+                                .order_by("-done_at")[:20],
     })
 
 
@@ -53,9 +55,9 @@ def _seen(value: str) -> Optional[datetime]:
 
 
 @require_POST
-def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
+def mark_done(request: HttpRequest, label: str) -> HttpResponse:
     indexer.refresh()  # a flag raised since the page loaded must be known here
-    summary = get_object_or_404(ConversationSummary, pk=pk)
+    summary = get_object_or_404(ConversationSummary, label=label)
     form = FollowUpForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write a note saying what was done.")
@@ -71,12 +73,12 @@ def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
         covers_until=min(seen, latest),
     )
     flagged_again = latest > seen
-    audit.record("follow_up_done", request, conversation=summary.sender_id,
+    audit.record("follow_up_done", request, conversation=summary.label,
                  urgent=summary.urgent or None, callback=summary.callback or None,
                  flagged_again=flagged_again or None)
     if flagged_again:
-        messages.warning(request, f"{summary.sender_id} was flagged again after you opened the queue: "
+        messages.warning(request, f"{summary.label} was flagged again after you opened the queue: "
                                   "it stays in the queue. Read the new messages.")
     else:
-        messages.success(request, f"Marked {summary.sender_id} as done.")
+        messages.success(request, f"Marked {summary.label} as done.")
     return redirect("followups")

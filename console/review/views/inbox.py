@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from review import audit, indexer
+from review import audit, indexer, labels
 from review.forms import CorrectionForm
 from review.models import ConversationSummary, Correction, MessageSummary
 from review.redaction import redact
@@ -27,7 +27,7 @@ class Item:
     message: MessageSummary
     text: str
     suggestions: List[str]
-    conversation_pk: int
+    conversation: str  # its label; "" when the conversation is not indexed
 
 
 def unreviewed():
@@ -40,14 +40,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     indexer.refresh()
     page = paginate(request, unreviewed())
     events = default_store().events_by_id([m.event_id for m in page])
-    pks = dict(ConversationSummary.objects.filter(sender_id__in={m.sender_id for m in page})
-               .values_list("sender_id", "id"))
+    found = dict(ConversationSummary.objects.filter(sender_id__in={m.sender_id for m in page})
+                 .values_list("sender_id", "label"))
     items = []
     for message in page:
         event = events.get(message.event_id, {})
         ranking = ((event.get("parse_data") or {}).get("intent_ranking")) or []
         suggestions = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback")][:3]
-        items.append(Item(message, redact(event.get("text") or ""), suggestions, pks.get(message.sender_id, 0)))
+        items.append(Item(message, redact(event.get("text") or ""), suggestions,
+                          found.get(message.sender_id, "")))
     return render(request, "review/inbox.html", {"page": page, "items": items, "form": CorrectionForm()})
 
 
@@ -68,7 +69,7 @@ def correct(request: HttpRequest, event_id: int) -> HttpResponse:
         "original_confidence": message.confidence, "intent": intent,
         "example": "" if dismissed else clean_example(text), "reviewed_by": request.user,
     })
-    audit.record("correction", request, conversation=message.sender_id, event_id=event_id,
+    audit.record("correction", request, conversation=labels.label_of(message.sender_id), event_id=event_id,
                  original_intent=message.intent, intent=intent or None, dismissed=dismissed or None)
     messages.success(request, "Dismissed." if dismissed else f"Saved as {intent}.")
     return back

@@ -1,6 +1,9 @@
 """`make staff-user USERNAME=<name> ROLE=<staff|admin>`: creates a console
-account, or updates the password and role of an existing one. The password
-comes from STAFF_PASSWORD, else it is prompted for (twice, not echoed)."""
+account, or updates the password and role of an existing one (and forgets its
+failed sign-ins). The password comes from STAFF_PASSWORD, else it is prompted
+for (twice, not echoed). An admin sets up two-step sign-in at their first
+sign-in; one who lost their phone and recovery codes can be given a one-time
+code with `console/manage.py addstatictoken <name>` (django-otp)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from review import audit
+from review import audit, throttle
 from review.management.database import ensure_migrated
 from review.models import User
 
@@ -49,6 +52,9 @@ class Command(BaseCommand):
         user.role, user.is_active = options["role"], True
         user.set_password(password)
         user.save()
+        throttle.clear(username)
         audit.record("user_created" if created else "user_updated",
                      actor="command: create_staff_user", username=username, role=user.role)
         self.stdout.write(f"{'created' if created else 'updated'} {username} ({user.role})")
+        if user.role == User.Role.ADMIN:
+            self.stdout.write("admins set up two-step sign-in (an authenticator app) at their first sign-in")
