@@ -68,7 +68,7 @@ def start(command: List[str], **env: str) -> subprocess.CompletedProcess:
 def without_secrets(var: Path, **env: str) -> Dict[str, str]:
     """Production, with none of the secrets (whatever the developer's shell has)."""
     names = ("WEBCHAT_SESSION_SECRET", "CONSOLE_SECRET_KEY", "CONSOLE_LABEL_KEY", "SMS_ID_SECRET", "SMS_ENCRYPTION_KEY",
-             "RASA_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "SMS_WEBHOOK_URL")
+             "RASA_AUTH_TOKEN", "REST_CHANNEL_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "SMS_WEBHOOK_URL")
     return {"CLINIC_ENV": "production", "VAR_DIR": str(var), **{name: "" for name in names}, **env}
 
 
@@ -85,8 +85,8 @@ MANAGE = ["console/manage.py", "create_staff_user", "--username", "x", "--role",
     (RASA, {"WEBCHAT_SESSION_SECRET": LONG, **SMS_ON}, ["SMS_ID_SECRET", "SMS_ENCRYPTION_KEY"]),
     (RASA, {"WEBCHAT_SESSION_SECRET": LONG, "TWILIO_ACCOUNT_SID": "ACx"},
      ["SMS is half configured", "TWILIO_AUTH_TOKEN", "SMS_WEBHOOK_URL"]),
-    (RASA, {"WEBCHAT_SESSION_SECRET": "short", "RASA_AUTH_TOKEN": "1234"},
-     ["shorter than 32 characters: WEBCHAT_SESSION_SECRET, RASA_AUTH_TOKEN"]),
+    (RASA, {"WEBCHAT_SESSION_SECRET": "short", "RASA_AUTH_TOKEN": "1234", "REST_CHANNEL_TOKEN": "abcd"},
+     ["shorter than 32 characters: WEBCHAT_SESSION_SECRET, RASA_AUTH_TOKEN, REST_CHANNEL_TOKEN"]),
     (RASA, {"CLINIC_ENV": "local", "SMS_ENCRYPTION_KEY": "not-a-key", **SMS_ON}, ["SMS_ENCRYPTION_KEY is not a Fernet key"]),
     (CONSOLE, {}, ["CONSOLE_SECRET_KEY", "CONSOLE_LABEL_KEY"]),
     (MANAGE, {}, ["CONSOLE_SECRET_KEY", "CONSOLE_LABEL_KEY"]),
