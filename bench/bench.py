@@ -31,9 +31,15 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.servers import ROOT, VENV_BIN, base_env, model_file, start_servers, stop  # noqa: E402
-
-UNLIMITED = {"REST_RATE_LIMIT": "1000000", "CONVERSATION_RATE_LIMIT": "1000000", "MAX_TURNS_PER_SESSION": "1000000"}
+from tests.servers import (  # noqa: E402
+    NO_RATE_LIMITS,
+    ROOT,
+    VENV_BIN,
+    base_env,
+    model_file,
+    start_servers,
+    stop,
+)
 
 # A patient reads the reply and types the next message: 1-3 s is quick typing.
 PATIENT_PAUSE = (1.0, 3.0)
@@ -109,7 +115,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         started = time.monotonic()
         # Latency, not throttling: the REST rate limits and turn cap out of the way.
-        servers, procs = start_servers(model, Path(work), **UNLIMITED)
+        servers, procs = start_servers(model, Path(work), **NO_RATE_LIMITS)
         startup = time.monotonic() - started
         try:
             webhook = f"{servers.rasa_url}/webhooks/rest/webhook"

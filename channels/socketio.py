@@ -124,8 +124,10 @@ class ClinicSocketIOInput(InputChannel):
             request = environ.get("sanic.request")
             self.clients[sid] = client_address(request) if request else UNKNOWN_CLIENT
 
+        # Events may come with no data or several arguments (any client can
+        # emit anything): the handlers take what they get.
         @sio.on("session_request")
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: Text, data: Any = None, *_: Any) -> None:
             data = data if isinstance(data, dict) else {}
             token = data.get("session_id")
             conversation = self.tokens.conversation(token)
@@ -145,12 +147,12 @@ class ClinicSocketIOInput(InputChannel):
             await sio.emit("session_confirm", token, room=sid)
 
         @sio.on("disconnect")
-        async def disconnect(sid: Text) -> None:
+        async def disconnect(sid: Text, *_: Any) -> None:
             self.bindings.unbind(sid)
             self.clients.pop(sid, None)
 
         @sio.on(self.user_message_evt)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None, *_: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
                 await reply(sid, "Sorry, I couldn't read that message. Please type it again.")
                 return

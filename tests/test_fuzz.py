@@ -30,6 +30,7 @@ from twilio.request_validator import RequestValidator
 from tests.console_support import Console, csrf_token, start_console
 from tests.fake_twilio import FakeTwilio
 from tests.servers import (
+    NO_RATE_LIMITS,
     ROOT,
     VENV_BIN,
     Servers,
@@ -86,7 +87,7 @@ def still_answers(servers: Servers, sender: str = "fuzz-after") -> None:
 @pytest.fixture(scope="module")
 def assistant(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     twilio = FakeTwilio()
-    servers, procs = start_servers(model_path, tmp_path_factory.mktemp("fuzz"), **sms_settings(twilio))
+    servers, procs = start_servers(model_path, tmp_path_factory.mktemp("fuzz"), **sms_settings(twilio), **NO_RATE_LIMITS)
     yield servers
     for proc in reversed(procs):
         stop(proc)
