@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.buttons import STAFF_BUTTON, topic_payload
 from actions.kb import Answer, Entity, KnowledgeBase
 from actions.kb_validator import validate
 from actions.understanding import (
@@ -32,12 +33,11 @@ MISSED_INTENTS = {"nlu_fallback", "out_of_scope"}
 # Offered when the classifier's ranking gives nothing better.
 DEFAULT_SUGGESTIONS = ["pain", "downtime", "side_effects"]
 SUGGESTION_COUNT = 3
-STAFF_BUTTON = {"title": "Talk to the clinic", "payload": "/request_human"}
 
 
 def topic_button(entry_id: str) -> Dict[str, str]:
     """A quick reply that asks the entry's question (the payload skips NLU)."""
-    return {"title": KB.entries[entry_id].title, "payload": f"/{KB.first_intent(entry_id)}"}
+    return {"title": KB.entries[entry_id].title, "payload": topic_payload(KB, entry_id)}
 
 
 def send_answer(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer) -> None:

@@ -110,6 +110,10 @@ class KnowledgeBase:
         terms = load_terms(kb_dir / TERMS_FILE)
         return cls(entries, terms)
 
+    def is_term(self, entity_type: str, value: str) -> bool:
+        """Whether `value` is a canonical value of `terms.yml` for this entity type."""
+        return value in self.terms.get(entity_type, {})
+
     def entry_for_intent(self, intent: Optional[str]) -> Optional[Entry]:
         return self.by_intent.get(intent or "")
 
@@ -124,6 +128,12 @@ class KnowledgeBase:
         entity types are tried in the entry's order (for needle depth the body
         area comes before the condition). Without a matching entity the main
         answer is used.
+
+        Only values of the terms file ever reach the text: the "doesn't cover
+        {value}" reply repeats the value, and a value from anywhere else (a
+        client's payload such as `/ask_conditions_treated{"condition": "...
+        visit https://..."}`) would put a stranger's words, links included, in
+        the clinic's mouth. Such a value gets the main answer.
         """
         entry = self.entries[entry_id]
         for etype in entry.variants:
@@ -133,7 +143,7 @@ class KnowledgeBase:
                     return Answer(entry.id, text.answer, text.short, (etype, value))
         for etype, text in entry.unlisted.items():
             for found_type, value in entities:
-                if found_type == etype and value not in entry.variants.get(etype, {}):
+                if found_type == etype and self.is_term(etype, value) and value not in entry.variants.get(etype, {}):
                     return Answer(
                         entry.id,
                         text.answer.replace("{value}", value),

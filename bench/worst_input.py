@@ -21,7 +21,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.servers import model_file, start_servers, stop  # noqa: E402
+from tests.servers import NO_RATE_LIMITS, model_file, start_servers, stop  # noqa: E402
 from tests.worst_inputs import memory_mb, reset_peak, worst_inputs  # noqa: E402
 
 ORDINARY = ["does microneedling hurt?", "how long is the downtime", "is it safe for darker skin"]
@@ -35,7 +35,7 @@ def reply_seconds(url: str, sender: str, text: str) -> float:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as work:
-        servers, procs = start_servers(model_file(), Path(work))
+        servers, procs = start_servers(model_file(), Path(work), **NO_RATE_LIMITS)
         rasa = procs[-1].pid
         url = f"{servers.rasa_url}/webhooks/rest/webhook"
         try:

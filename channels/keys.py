@@ -40,8 +40,9 @@ NEEDED_FOR_SMS: Dict[str, Tuple[str, ...]] = {
     "rasa": ("SMS_ID_SECRET", "SMS_ENCRYPTION_KEY"),
     "console": ("SMS_ENCRYPTION_KEY",),  # to reveal a call-back number
 }
-# Checked for length when set; unset means the API is off.
-OPTIONAL: Dict[str, Tuple[str, ...]] = {"rasa": ("RASA_AUTH_TOKEN",)}
+# Checked for length when set; unset means the API is off, or REST answers
+# this machine only (channels/rest.py).
+OPTIONAL: Dict[str, Tuple[str, ...]] = {"rasa": ("RASA_AUTH_TOKEN", "REST_CHANNEL_TOKEN")}
 MIN_SECRET_CHARS = 32  # HMAC keys and tokens: at least 128 bits of hex or base64
 
 

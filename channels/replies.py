@@ -12,11 +12,14 @@ import logging
 import os
 from asyncio import CancelledError
 from functools import lru_cache
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, NamedTuple
 
 from rasa.core.channels.channel import UserMessage
 
 from actions.clinic import Clinic, load_clinic
+from channels.domain_file import response_text, session_expiration_seconds
+from channels.limits import Refusal
+from nlp.red_flags import find_red_flags
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,43 @@ def too_long(limit: int) -> str:
     return (
         f"Sorry, that message is too long for me (the limit is {limit:,} characters). "
         f"Please send a shorter question, or call {c.name} on {c.phone}."
+    )
+
+
+def urgent() -> str:
+    """The urgent-symptom reply, word for word as the assistant gives it."""
+    return response_text("utter_urgent_symptom", clinic())
+
+
+class OverLimitReply(NamedTuple):
+    text: str
+    urgent: bool  # the urgent-symptom reply: send it as an answer, not as a refusal
+
+
+def over_limit(refusal: Refusal, text: str) -> OverLimitReply:
+    """Reply to a message over a limit (the message is not processed).
+
+    A message with a red flag gets the urgent reply whatever the limit: the
+    limits are for floods, not for a patient in trouble. It is still not
+    processed, so a flood of "fever and pus" cannot fill the staff's
+    follow-up queue with urgent flags; the reply itself tells the patient to
+    call now and not to wait for an answer here.
+    """
+    if find_red_flags(text):
+        return OverLimitReply(urgent(), urgent=True)
+    c = clinic()
+    if refusal is Refusal.TURNS:
+        minutes = round(session_expiration_seconds() / 60)
+        return OverLimitReply(
+            "This chat has reached its length limit, so I can't answer more messages in it. "
+            f"Please call {c.name} on {c.phone} ({c.hours}), or write again after "
+            f"{minutes} minutes without messages to start a new chat.",
+            urgent=False,
+        )
+    return OverLimitReply(
+        "You're sending messages faster than I can answer them. Please wait a minute and "
+        f"send your question again, or call {c.name} on {c.phone}.",
+        urgent=False,
     )
 
 

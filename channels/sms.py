@@ -50,6 +50,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from channels import replies
+from channels.client_input import as_patient_text
 from channels.keys import local_key
 from channels.sms_gateway import GatewayConfig, SmsGateway
 from channels.sms_keywords import keyword
@@ -259,7 +260,7 @@ class SmsInput(InputChannel):
 
         STOP never gets here: the webhook records it at once and answers nothing
         (the gateway confirms opt-outs itself)."""
-        text = body.strip()
+        text = as_patient_text(body).strip()  # "/urgent_symptom" typed is words, as on the web
         word = keyword(text)
         clinic = replies.clinic()
         opted_out = self.store.opted_out(conversation)

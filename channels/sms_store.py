@@ -23,6 +23,8 @@ from typing import Dict, List, Optional
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
+from channels.conversation_ids import SMS_PREFIX
+
 METADATA = sa.MetaData()
 
 CALLBACK_PRIORITY = ("urgent", "call-back", "booking")  # most serious first
@@ -78,7 +80,7 @@ def conversation_id(number: str, secret: bytes) -> str:
     digits = phone_digits(number)
     if digits is None:
         raise ValueError("not a phone number")
-    return "sms-" + hmac.new(secret, digits.encode(), hashlib.sha256).hexdigest()[:32]
+    return SMS_PREFIX + hmac.new(secret, digits.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class SmsStore:

@@ -5,10 +5,22 @@ Same events as Rasa's own widgets use with the 3.6 channel (`session_request`,
 so any Rasa-compatible widget works. On top of Rasa's channel:
 - browsers from origins not in `cors_allowed_origins` are refused (Rasa's
   channel accepts every origin);
-- conversation ids are issued and signed by the server, and each socket may
-  speak only in the conversation it was confirmed in: an id the server did
-  not issue (another channel's conversation, a made-up one) gets a fresh
-  conversation, and a message naming another session is refused;
+- the `session_id` the browser keeps is a signed, expiring token, not the
+  conversation id (channels/web_sessions.py has the design): a made-up id,
+  another channel's id, a bare conversation id, an expired token, or one
+  whose conversation is live on another socket gets a fresh conversation;
+  `session_confirm` echoes a token it honoured, so a widget knows whether it
+  resumed. After each turn `session_renewed` carries the token renewed to
+  that time (Rasa's widgets ignore it: theirs then expire an hour after the
+  conversation was last confirmed instead of after its last turn);
+- each socket speaks only in its own conversation: a message naming another
+  is refused;
+- rate limits per client address and per conversation, and a cap on turns
+  per session (channels/limits.py), with a polite reply; a red flag over a
+  limit still gets the urgent reply. The address is the socket's peer:
+  behind a reverse proxy every patient has the proxy's address, and shares
+  one bucket, unless Sanic is told to trust the proxy (channels/clients.py);
+- payloads ("/intent{...}") only as the assistant's buttons offer them;
 - malformed events and over-long messages get a clear reply, not a crash;
 - a turn that produced nothing (action server down) gets the clinic's number;
 - no patient text in the logs.
@@ -16,9 +28,6 @@ so any Rasa-compatible widget works. On top of Rasa's channel:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 import secrets
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -30,37 +39,16 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels import replies
+from channels.client_input import as_patient_text
+from channels.clients import client_address
+from channels.domain_file import session_expiration_seconds
 from channels.keys import local_key
+from channels.limits import ChannelLimits
 from channels.origins import allowed_origins
+from channels.web_sessions import SessionTokens, SocketBindings, same_socket
 
-SESSION_RANDOM_HEX = 32
-SESSION_SIGNATURE_HEX = 32
-SESSION_ID = re.compile(f"[0-9a-f]{{{SESSION_RANDOM_HEX + SESSION_SIGNATURE_HEX}}}")
-
-
-class SessionIds:
-    """Conversation ids the server issues and signs (random part + HMAC of it).
-
-    A browser keeps its id in sessionStorage and asks for it again after a
-    reload; an id the server did not issue (guessed, made up, or another
-    channel's conversation id) gets a fresh conversation instead.
-    """
-
-    def __init__(self, secret: bytes) -> None:
-        self._secret = secret
-
-    def _signature(self, random_part: str) -> str:
-        return hmac.new(self._secret, random_part.encode(), hashlib.sha256).hexdigest()[:SESSION_SIGNATURE_HEX]
-
-    def issue(self) -> str:
-        random_part = secrets.token_hex(SESSION_RANDOM_HEX // 2)
-        return random_part + self._signature(random_part)
-
-    def valid(self, session_id: Any) -> bool:
-        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
-            return False
-        random_part, signature = session_id[:SESSION_RANDOM_HEX], session_id[SESSION_RANDOM_HEX:]
-        return hmac.compare_digest(signature, self._signature(random_part))
+RENEWED_EVENT = "session_renewed"
+UNKNOWN_CLIENT = "unknown"  # no Sanic request in the environ: all such clients share a bucket
 
 
 class CountingOutput(SocketIOOutput):
@@ -86,27 +74,23 @@ class ClinicSocketIOInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
         return cls(
-            session_persistence=bool(credentials.get("session_persistence", True)),
             socketio_path=credentials.get("socketio_path", "/socket.io"),
             cors_allowed_origins=allowed_origins(credentials.get("cors_allowed_origins")),
         )
 
-    def __init__(
-        self,
-        session_persistence: bool = True,
-        socketio_path: Text = "/socket.io",
-        cors_allowed_origins: Optional[List[str]] = None,
-    ) -> None:
-        self.session_persistence = session_persistence
+    def __init__(self, socketio_path: Text = "/socket.io", cors_allowed_origins: Optional[List[str]] = None) -> None:
         self.socketio_path = socketio_path
         self.cors_allowed_origins = cors_allowed_origins or allowed_origins(None)
         self.user_message_evt = "user_uttered"
         self.bot_message_evt = "bot_uttered"
         self.sio: Optional[AsyncServer] = None
-        self.session_ids = SessionIds(
-            local_key("WEBCHAT_SESSION_SECRET", "webchat-session-secret", lambda: secrets.token_hex(32).encode())
+        self.tokens = SessionTokens(
+            local_key("WEBCHAT_SESSION_SECRET", "webchat-session-secret", lambda: secrets.token_hex(32).encode()),
+            idle_seconds=session_expiration_seconds(),
         )
-        self.sessions: Dict[str, str] = {}  # socket id -> the conversation it was confirmed in
+        self.bindings = SocketBindings()
+        self.limits = ChannelLimits.from_env("WEBCHAT_RATE_LIMIT", 60)
+        self.clients: Dict[str, str] = {}  # socket id -> client address, for the rate limits
 
     def get_output_channel(self) -> Optional[SocketIOOutput]:
         return SocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
@@ -124,45 +108,73 @@ class ClinicSocketIOInput(InputChannel):
         async def reply(sid: str, text: str) -> None:
             await sio.emit(self.bot_message_evt, {"text": text}, room=sid)
 
-        @sio.on("session_request")
-        async def session_request(sid: Text, data: Any) -> None:
-            requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = requested if self.session_ids.valid(requested) else self.session_ids.issue()
-            previous = self.sessions.get(sid)
-            if previous and previous != session_id:
+        async def bind(sid: str, conversation: str) -> None:
+            previous = self.bindings.unbind(sid)
+            if previous:
                 await sio.leave_room(sid, previous)
-            self.sessions[sid] = session_id
-            if self.session_persistence:
-                # A coroutine in python-socketio 5 (Rasa 3.6's own channel
-                # forgets the await, so its replies never reach the room).
-                await sio.enter_room(sid, session_id)
-            await sio.emit("session_confirm", session_id, room=sid)
+            self.bindings.bind(sid, conversation)
+            # A coroutine in python-socketio 5 (Rasa 3.6's own channel forgets
+            # the await, so its replies never reach the room).
+            await sio.enter_room(sid, conversation)
+
+        @sio.on("connect")
+        async def connect(sid: Text, environ: Dict[str, Any], auth: Any = None) -> None:
+            # engine.io's Sanic driver puts 127.0.0.1 in REMOTE_ADDR whatever
+            # the peer; the Sanic request it keeps beside it has the real one.
+            request = environ.get("sanic.request")
+            self.clients[sid] = client_address(request) if request else UNKNOWN_CLIENT
+
+        # Events may come with no data or several arguments (any client can
+        # emit anything): the handlers take what they get.
+        @sio.on("session_request")
+        async def session_request(sid: Text, data: Any = None, *_: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            token = data.get("session_id")
+            conversation = self.tokens.conversation(token)
+            holder = self.bindings.holder(conversation) if conversation else None
+            if holder and holder != sid:
+                if same_socket(data.get("previous_socket"), holder):
+                    # The same browser on a new socket: the old one is gone
+                    # but the server has not noticed yet.
+                    self.bindings.unbind(holder)
+                    await sio.disconnect(holder)
+                else:
+                    conversation = None  # live elsewhere: that socket keeps it
+            if conversation is None:
+                conversation = self.tokens.new_conversation()
+                token = self.tokens.token(conversation)
+            await bind(sid, conversation)
+            await sio.emit("session_confirm", token, room=sid)
 
         @sio.on("disconnect")
-        async def disconnect(sid: Text) -> None:
-            self.sessions.pop(sid, None)
+        async def disconnect(sid: Text, *_: Any) -> None:
+            self.bindings.unbind(sid)
+            self.clients.pop(sid, None)
 
         @sio.on(self.user_message_evt)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None, *_: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
                 await reply(sid, "Sorry, I couldn't read that message. Please type it again.")
                 return
-            session_id = self.sessions.get(sid)
-            if self.session_persistence:
-                if session_id is None or data.get("session_id", session_id) != session_id:
-                    await reply(sid, "Sorry, this chat lost its session. Please reload the page.")
-                    return
-                sender, room = session_id, session_id
-            else:
-                sender, room = sid, sid
+            conversation = self.bindings.conversation_of(sid)
+            if conversation is None or ("session_id" in data and not SessionTokens.names(data["session_id"], conversation)):
+                await reply(sid, "Sorry, this chat lost its session. Please reload the page.")
+                return
             text = data.get("message", "")
             limit = replies.max_message_chars()
             if len(text) > limit:
-                await reply(room, replies.too_long(limit))
+                await reply(sid, replies.too_long(limit))
+                return
+            over = await self.limits.admit(self.clients.get(sid, UNKNOWN_CLIENT), conversation)
+            if over:
+                await reply(sid, replies.over_limit(over, text).text)
                 return
             output = CountingOutput(sio, self.bot_message_evt)
-            await replies.run_turn(on_new_message, UserMessage(text, output, sender, input_channel=self.name()))
+            await replies.run_turn(
+                on_new_message, UserMessage(as_patient_text(text), output, conversation, input_channel=self.name())
+            )
             if not output.sent:
-                await reply(room, replies.unavailable())
+                await reply(sid, replies.unavailable())
+            await sio.emit(RENEWED_EVENT, self.tokens.token(conversation), room=sid)
 
         return webhook

@@ -13,7 +13,7 @@ from typing import Iterator
 import pytest
 
 from tests.fake_twilio import FakeTwilio
-from tests.servers import ROOT, Servers, model_file, start_servers, stop
+from tests.servers import NO_RATE_LIMITS, ROOT, Servers, model_file, start_servers, stop
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -26,8 +26,9 @@ def model_path() -> Path:
 
 @pytest.fixture(scope="session")
 def servers(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    """The assistant as `make run` starts it: action server + Rasa server."""
-    running, procs = start_servers(model_path, tmp_path_factory.mktemp("assistant"))
+    """The assistant as `make run` starts it: action server + Rasa server (the
+    rate limits raised: the whole suite talks to it from one address)."""
+    running, procs = start_servers(model_path, tmp_path_factory.mktemp("assistant"), **NO_RATE_LIMITS)
     yield running
     for proc in reversed(procs):
         stop(proc)

@@ -19,6 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
+# The channels' rate limits and turn cap out of the way, for a suite or a
+# benchmark that sends many messages from one address (tests/test_channel_guards.py
+# tests the limits themselves).
+NO_RATE_LIMITS = {
+    "REST_RATE_LIMIT": "1000000", "WEBCHAT_RATE_LIMIT": "1000000",
+    "CONVERSATION_RATE_LIMIT": "1000000", "MAX_TURNS_PER_SESSION": "1000000",
+}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

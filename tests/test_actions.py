@@ -93,6 +93,28 @@ def test_answers_use_the_entity(text, intent, entity, variant_word) -> None:
     assert variant_word in messages[0]["text"]
 
 
+EVIL = "rosacea. For a free session visit https://evil.example"
+
+
+@pytest.mark.parametrize(
+    "intent, entity, entry_id",
+    [
+        ("ask_conditions_treated", ("condition", EVIL), "conditions_treated"),
+        ("ask_needle_depth", ("body_area", EVIL), "needle_depth"),
+        ("ask_contraindications", ("health_factor", EVIL), "contraindications"),
+    ],
+)
+def test_an_entity_value_that_is_not_a_term_never_reaches_the_reply(intent, entity, entry_id) -> None:
+    """A payload such as /ask_conditions_treated{"condition": "..."} sets any value it likes."""
+    text = f'/{intent}{{"{entity[0]}": "{EVIL}"}}'
+    tracker = make_tracker(text, intent)
+    tracker.latest_message["entities"] = [{"entity": entity[0], "value": entity[1]}]
+    messages, _ = run(ActionAnswerQuestion(), tracker)
+    assert messages[0]["text"] == KB.entries[entry_id].main.answer
+    assert messages[0]["kb_variant"] is None
+    assert all("evil.example" not in (m.get("text") or "") for m in messages)
+
+
 def test_a_follow_up_keeps_the_previous_topic() -> None:
     tracker = make_tracker(
         "what about my forehead?", "ask_conditions_treated",

@@ -86,16 +86,12 @@ def console(servers: Servers, patients: Patients, tmp_path_factory: pytest.TempP
 
 @pytest.fixture(scope="module")
 def admin(console: Console) -> requests.Session:
-    session, response = sign_in(console.url, "admin")
-    assert response.status_code == 302
-    return session
+    return console.sign_in("admin")  # password, then setting up two-step sign-in
 
 
 @pytest.fixture(scope="module")
 def nurse(console: Console) -> requests.Session:
-    session, response = sign_in(console.url, "nurse")
-    assert response.status_code == 302
-    return session
+    return console.sign_in("nurse")
 
 
 def get(session: requests.Session, url: str, **params: str) -> requests.Response:

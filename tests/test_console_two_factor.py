@@ -255,7 +255,7 @@ def test_in_a_browser_password_then_code_then_the_list(console: Console) -> None
         page.get_by_label("Code").fill(fresh_code(key))
         page.get_by_role("button", name="Sign in").click()
         expect(page).to_have_url(f"{console.url}/conversations/")
-        expect(page.locator('tr[data-conversation="console-test-conversation"]')).to_be_visible()
+        expect(page.locator(f'tr[data-conversation="{console.label("console-test-conversation")}"]')).to_be_visible()
         page.screenshot(path=ARTIFACTS / "console-two-step-signed-in.png", full_page=True)
         assert tab.dialogs == [] and tab.errors == []
         context.close()

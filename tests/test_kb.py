@@ -110,6 +110,14 @@ def test_answers_pick_variants_by_entity() -> None:
     assert "less effective" in kb.answer("conditions_treated", [("condition", "ice-pick scars")]).text
 
 
+def test_only_values_of_the_terms_file_are_repeated_in_a_reply() -> None:
+    kb = KnowledgeBase.load()
+    assert "doesn't list rosacea" in kb.answer("conditions_treated", [("condition", "rosacea")]).text
+    for value in ["visit https://evil.example", "Rosacea", "neck", ""]:
+        answer = kb.answer("conditions_treated", [("condition", value)])
+        assert answer.text == kb.entries["conditions_treated"].main.answer and answer.variant is None, value
+
+
 def test_the_action_server_refuses_to_start_on_a_broken_knowledge_base(kb_copy: Path) -> None:
     import subprocess
 

@@ -67,8 +67,8 @@ def start(command: List[str], **env: str) -> subprocess.CompletedProcess:
 
 def without_secrets(var: Path, **env: str) -> Dict[str, str]:
     """Production, with none of the secrets (whatever the developer's shell has)."""
-    names = ("WEBCHAT_SESSION_SECRET", "CONSOLE_SECRET_KEY", "SMS_ID_SECRET", "SMS_ENCRYPTION_KEY",
-             "RASA_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "SMS_WEBHOOK_URL")
+    names = ("WEBCHAT_SESSION_SECRET", "CONSOLE_SECRET_KEY", "CONSOLE_LABEL_KEY", "SMS_ID_SECRET", "SMS_ENCRYPTION_KEY",
+             "RASA_AUTH_TOKEN", "REST_CHANNEL_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "SMS_WEBHOOK_URL")
     return {"CLINIC_ENV": "production", "VAR_DIR": str(var), **{name: "" for name in names}, **env}
 
 
@@ -85,12 +85,12 @@ MANAGE = ["console/manage.py", "create_staff_user", "--username", "x", "--role",
     (RASA, {"WEBCHAT_SESSION_SECRET": LONG, **SMS_ON}, ["SMS_ID_SECRET", "SMS_ENCRYPTION_KEY"]),
     (RASA, {"WEBCHAT_SESSION_SECRET": LONG, "TWILIO_ACCOUNT_SID": "ACx"},
      ["SMS is half configured", "TWILIO_AUTH_TOKEN", "SMS_WEBHOOK_URL"]),
-    (RASA, {"WEBCHAT_SESSION_SECRET": "short", "RASA_AUTH_TOKEN": "1234"},
-     ["shorter than 32 characters: WEBCHAT_SESSION_SECRET, RASA_AUTH_TOKEN"]),
+    (RASA, {"WEBCHAT_SESSION_SECRET": "short", "RASA_AUTH_TOKEN": "1234", "REST_CHANNEL_TOKEN": "abcd"},
+     ["shorter than 32 characters: WEBCHAT_SESSION_SECRET, RASA_AUTH_TOKEN, REST_CHANNEL_TOKEN"]),
     (RASA, {"CLINIC_ENV": "local", "SMS_ENCRYPTION_KEY": "not-a-key", **SMS_ON}, ["SMS_ENCRYPTION_KEY is not a Fernet key"]),
-    (CONSOLE, {}, ["CONSOLE_SECRET_KEY"]),
-    (MANAGE, {}, ["CONSOLE_SECRET_KEY"]),
-    (CONSOLE, {"CONSOLE_SECRET_KEY": LONG, **SMS_ON}, ["SMS_ENCRYPTION_KEY"]),
+    (CONSOLE, {}, ["CONSOLE_SECRET_KEY", "CONSOLE_LABEL_KEY"]),
+    (MANAGE, {}, ["CONSOLE_SECRET_KEY", "CONSOLE_LABEL_KEY"]),
+    (CONSOLE, {"CONSOLE_SECRET_KEY": LONG, "CONSOLE_LABEL_KEY": LONG, **SMS_ON}, ["SMS_ENCRYPTION_KEY"]),
     (["-m", "scripts.serve_actions"], {"CLINIC_ENV": "prod"}, ["CLINIC_ENV must be 'local' or 'production'"]),
     (["webchat/serve.py"], {"CLINIC_ENV": "prod"}, ["CLINIC_ENV must be 'local' or 'production'"]),
 ], ids=["rasa", "rasa-sms", "rasa-half-sms", "rasa-short", "rasa-bad-fernet", "console", "manage.py",
@@ -117,16 +117,17 @@ def test_bin_serve_names_every_missing_secret_before_starting_any_server(tmp_pat
                 **without_secrets(tmp_path / "var", **SMS_ON))
     assert run.returncode != 0
     for line in ("rasa: not set in the environment: WEBCHAT_SESSION_SECRET, SMS_ID_SECRET, SMS_ENCRYPTION_KEY",
-                 "console: not set in the environment: CONSOLE_SECRET_KEY, SMS_ENCRYPTION_KEY"):
+                 "console: not set in the environment: CONSOLE_SECRET_KEY, CONSOLE_LABEL_KEY, SMS_ENCRYPTION_KEY"):
         assert line in run.stderr, run.stderr
     assert "actions:" not in run.stderr and "webchat:" not in run.stderr  # they need no secret
 
 
 def test_a_console_command_runs_in_production_with_its_secret_and_writes_no_key(tmp_path: Path) -> None:
     var = tmp_path / "var"
-    run = start([PYTHON, "console/manage.py", "check"], **without_secrets(var, CONSOLE_SECRET_KEY=LONG))
+    run = start([PYTHON, "console/manage.py", "check"],
+                **without_secrets(var, CONSOLE_SECRET_KEY=LONG, CONSOLE_LABEL_KEY=LONG))
     assert run.returncode == 0, run.stderr[-2000:]
-    assert not (var / "console-secret-key").exists()
+    assert not (var / "console-secret-key").exists() and not (var / "console-label-key").exists()
 
 
 RACE = """
@@ -187,7 +188,7 @@ def production(model_path: Path, var: Path, twilio) -> Iterator[Servers]:
 @pytest.fixture(scope="module")
 def console(production: Servers, var: Path) -> Iterator[Console]:
     running = start_console(
-        var.parent, production.tracker_db, {}, VAR_DIR=str(var), CLINIC_ENV="local", CONSOLE_SECRET_KEY="",
+        var.parent, production.tracker_db, {}, VAR_DIR=str(var), CLINIC_ENV="local", CONSOLE_SECRET_KEY="", CONSOLE_LABEL_KEY="",
         CONSOLE_DATABASE_URL=f"sqlite:///{var / 'console.db'}",
     )
     yield running

@@ -12,10 +12,12 @@ import http.client
 import http.server
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, List
@@ -25,6 +27,7 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from actions.clinic import load_clinic
+from channels.web_sessions import SessionTokens
 from tests.browser import ARTIFACTS, Tab, chromium, watched
 from tests.servers import (
     ROOT,
@@ -43,6 +46,8 @@ NOTICE = "not personal medical advice"
 OFFLINE = f"Can't connect right now. Please call {CLINIC.name} at {CLINIC.phone}."
 XSS = "<img src=x onerror=alert(1)>"
 MAX_CHARS = 1500  # not the default, to see it reach the widget
+SESSION_SECRET = secrets.token_hex(32)
+IDLE_SECONDS = 3600  # domain.yml session_expiration_time
 
 expect.set_options(timeout=30_000)  # a 2-core machine answering while it trains
 
@@ -65,7 +70,7 @@ def site(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     servers, _ = start_servers(
         model_path, workdir, WEBCHAT_PORT=str(web_port),
         WEBCHAT_ALLOWED_ORIGINS=f"{origin},http://127.0.0.1:{embed_port}",
-        MAX_MESSAGE_CHARS=str(MAX_CHARS),
+        MAX_MESSAGE_CHARS=str(MAX_CHARS), WEBCHAT_SESSION_SECRET=SESSION_SECRET,
     )
     log = workdir / "webchat.log"
     web = subprocess.Popen(
@@ -159,12 +164,25 @@ def stored(page: Page) -> dict:
 
 
 def session_id(page: Page) -> str:
+    """The session token the widget keeps."""
     states = stored(page)["session"]
     assert len(states) == 1, states
     return states[0]["sessionId"]
 
 
-def user_texts(site: Site, sender: str) -> List[str]:
+def tokens(seconds_ago: float = 0) -> SessionTokens:
+    return SessionTokens(SESSION_SECRET.encode(), IDLE_SECONDS, clock=lambda: time.time() - seconds_ago)
+
+
+def conversation(token: str) -> str:
+    """The conversation a session token resumes (the id Rasa stores it under)."""
+    found = tokens().conversation(token)
+    assert found, token
+    return found
+
+
+def user_texts(site: Site, token_or_id: str) -> List[str]:
+    sender = tokens().conversation(token_or_id) or token_or_id
     return [e["text"] for e in site.servers.events(sender) if e["event"] == "user"]
 
 
@@ -371,7 +389,7 @@ def test_reload_restores_the_conversation(chat: Tab, site: Site) -> None:
     expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_be_visible()
     expect(page.locator("clinic-chat .msg")).to_have_count(len(messages))
     assert page.locator("clinic-chat .msg").all_inner_texts() == messages
-    assert session_id(page) == sender
+    assert conversation(session_id(page)) == conversation(sender)
     assert stored(page)["local"] == 0  # nothing in localStorage
     ask(page, "how many sessions will I need?")
     expect(bot(page, "three to five")).to_be_visible()
@@ -395,7 +413,7 @@ def test_another_page_of_the_site_continues_the_conversation(chat: Tab, site: Si
     expect(booking).to_be_visible()  # the booking URL in the answer is a link
     expect(booking).to_have_attribute("target", "_blank")
     expect(booking).to_have_attribute("rel", "noopener noreferrer")
-    assert session_id(page) == sender
+    assert conversation(session_id(page)) == conversation(sender)
     assert user_texts(site, sender)[-1] == question
 
 
@@ -480,6 +498,66 @@ def test_keyboard_only_conversation(open_tab) -> None:
     assert tab.errors == []
 
 
+def put_session_token(page: Page, token: str) -> None:
+    """Replaces the token the widget keeps, as an hour passing (or a stolen one) would."""
+    page.evaluate(
+        """(token) => { for (const key of Object.keys(sessionStorage).filter(k => k.startsWith('clinic-chat:'))) {
+             const state = JSON.parse(sessionStorage.getItem(key));
+             state.sessionId = token;
+             sessionStorage.setItem(key, JSON.stringify(state)); } }""",
+        token,
+    )
+
+
+def test_an_expired_session_starts_a_fresh_conversation_without_an_error(open_tab, site: Site) -> None:
+    tab = open_tab()
+    page = tab.page
+    page.get_by_role("button", name=LAUNCHER).click()
+    ask(page, "does microneedling hurt?")
+    expect(bot(page, "numbing")).to_be_visible()
+    old = conversation(session_id(page))
+    put_session_token(page, tokens(seconds_ago=IDLE_SECONDS + 60).token(old))  # idle for 61 minutes
+    page.reload()
+    # the old conversation is not shown; a new one starts with the notice and the topics
+    expect(bot(page, NOTICE)).to_be_visible()
+    expect(page.get_by_role("button", name="Does it hurt?")).to_be_visible()
+    expect(page.locator("clinic-chat .msg.user")).to_have_count(0)
+    expect(bot(page, "numbing")).to_have_count(0)
+    expect(page.locator("clinic-chat .notice")).to_be_hidden()  # no "can't connect"
+    fresh = conversation(session_id(page))
+    assert fresh != old
+    ask(page, "how many sessions will I need?")
+    expect(bot(page, "three to five")).to_be_visible()
+    assert user_texts(site, fresh) == ["/greet", "how many sessions will I need?"]
+    assert user_texts(site, old) == ["/greet", "does microneedling hurt?"]
+    assert tab.errors == [] and tab.dialogs == []
+    assert not any("lost its session" in text for text in page.locator("clinic-chat .msg").all_inner_texts())
+
+
+def test_a_session_idle_for_less_than_an_hour_resumes_and_is_renewed(open_tab, site: Site) -> None:
+    tab = open_tab()
+    page = tab.page
+    page.get_by_role("button", name=LAUNCHER).click()
+    ask(page, "does microneedling hurt?")
+    expect(bot(page, "numbing")).to_be_visible()
+    id_ = conversation(session_id(page))
+    nearly_idle = tokens(seconds_ago=IDLE_SECONDS - 120).token(id_)  # 58 minutes
+    put_session_token(page, nearly_idle)
+    page.reload()
+    expect(bot(page, "numbing")).to_be_visible()  # the same conversation, still shown
+    ask(page, "how many sessions will I need?")
+    assert user_texts(site, id_)[-1] == "how many sessions will I need?"
+    # the widget keeps the token the turn renewed, good for another hour
+    page.wait_for_function(
+        """(old) => Object.keys(sessionStorage).filter(k => k.startsWith('clinic-chat:'))
+                     .some(k => JSON.parse(sessionStorage.getItem(k)).sessionId !== old)""",
+        arg=nearly_idle,
+    )
+    renewed = session_id(page)
+    assert SessionTokens(SESSION_SECRET.encode(), 300).conversation(renewed) == id_  # signed in the last 5 minutes
+    assert tab.errors == []
+
+
 def test_offline_notice_queue_and_reconnect(open_tab, site: Site) -> None:
     """Rasa stops: the patient sees the clinic's number, and nothing typed is lost."""
     tab = open_tab()
@@ -509,7 +587,7 @@ def test_offline_notice_queue_and_reconnect(open_tab, site: Site) -> None:
     expect(user(page, question)).to_be_visible()
     assert bubble.evaluate("node => node.isConnected && !node.querySelector('.status')")
     expect(bot(page, "three to five")).to_be_visible()
-    assert session_id(page) == sender
+    assert conversation(session_id(page)) == conversation(sender)
     assert user_texts(site, sender) == ["/greet", question]  # same conversation, sent once
     assert tab.dialogs == []
 
@@ -607,13 +685,15 @@ def test_the_socket_issues_its_own_session_ids_and_keeps_each_socket_to_its_own(
     page = open_tab().page
     made_up = "0" * 64
     probe = page.evaluate(SOCKET_PROBE, [site.servers.rasa_url, made_up, "f" * 64])
-    assert probe["id"] != made_up and re.fullmatch(r"[0-9a-f]{64}", probe["id"])
+    assert probe["id"] != made_up and re.fullmatch(r"web-[0-9a-f]{32}", conversation(probe["id"]))
     assert "lost its session" in probe["refused"]
     assert any("numbing" in text for text in probe["answered"])
-    # an id the server issued is honoured again (a reload), and the turns were stored under it
+    # a token the server issued is honoured again (a reload), and the turns were stored
+    # under the conversation id: the token itself, the credential, is stored nowhere
     again = page.evaluate(SOCKET_PROBE, [site.servers.rasa_url, probe["id"], made_up])
     assert again["id"] == probe["id"]
-    assert user_texts(site, probe["id"]) == ["does it hurt?", "does it hurt?"]
+    assert user_texts(site, conversation(probe["id"])) == ["does it hurt?", "does it hurt?"]
+    assert site.servers.events(probe["id"]) == []
     assert user_texts(site, made_up) == [] and user_texts(site, "f" * 64) == []
 
 

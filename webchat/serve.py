@@ -194,8 +194,13 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(status, text.encode() + b"\n", CONTENT_TYPES[".txt"], head, **extra)
 
     def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
-        """The stdlib's errors (bad request line, ...) with the same headers."""
+        """The stdlib's errors (bad request line, ...) with the same headers.
+
+        A method the server has no handler for ("TRACE", "BREW") is the
+        client's mistake: 405 with the methods it may use, not the stdlib's 501."""
         self.close_connection = True
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            return self.send_plain(HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed", allow="GET, HEAD")
         self.send_plain(HTTPStatus(code), message or HTTPStatus(code).phrase)
 
     def log_request(self, code: object = "-", size: object = "-") -> None:

@@ -10,7 +10,11 @@
 // for about 15 s first).
 //
 // It talks to Rasa's socket.io channel with the events Rasa's own widgets use
-// (session_request / session_confirm / user_uttered / bot_uttered). No
+// (session_request / session_confirm / user_uttered / bot_uttered), plus the
+// clinic channel's session_renewed. The session id it keeps is a signed token
+// that expires after an hour without messages; when the server confirms
+// another one than it asked for, the old conversation is over (expired, or
+// open in another tab) and the widget starts afresh, without an error. No
 // framework, no build step, no external fonts or scripts; styles are a
 // constructed stylesheet, so a CSP without 'unsafe-inline' works. Every text,
 // whoever wrote it, goes into the DOM as text, never as HTML.
@@ -270,7 +274,7 @@ class ClinicChat extends HTMLElement {
   constructor() {
     super();
     this.config = { ...DEFAULTS };
-    this.state = { sessionId: null, open: false, greeted: false, messages: [], queue: [] };
+    this.state = { sessionId: null, socketId: null, open: false, greeted: false, messages: [], queue: [] };
     this.inflight = [];
     this.socket = null;
     this.confirmed = false;
@@ -408,6 +412,7 @@ class ClinicChat extends HTMLElement {
       if (saved && typeof saved === "object") {
         this.state = {
           sessionId: typeof saved.sessionId === "string" ? saved.sessionId : null,
+          socketId: typeof saved.socketId === "string" ? saved.socketId : null,
           open: Boolean(saved.open),
           greeted: Boolean(saved.greeted),
           messages: Array.isArray(saved.messages) ? saved.messages.filter((m) => m && typeof m.text === "string") : [],
@@ -444,14 +449,28 @@ class ClinicChat extends HTMLElement {
     if (focus) this.input.focus();
     await this.ready;
     this.state.open = true;
-    if (!this.state.greeted && this.state.messages.length === 0) {
-      // First open: greet the assistant; its reply (notice and topics) is the first message.
-      this.state.greeted = true;
-      this.state.queue.push({ id: this.nextId++, message: "/greet", hidden: true });
-    }
+    if (!this.state.greeted && this.state.messages.length === 0) this.greet();
     this.save();
     this.scrollToEnd();
     this.connect();
+  }
+
+  // First open of a conversation: greet the assistant; its reply (notice and
+  // topics) is the first message, before anything the patient already typed.
+  greet() {
+    this.state.greeted = true;
+    this.state.queue.unshift({ id: this.nextId++, message: "/greet", hidden: true });
+  }
+
+  // The server began a new conversation instead of the one asked for: the
+  // old one is not shown any more; messages still waiting to be sent stay.
+  startAfresh() {
+    const waiting = new Set(this.state.queue.map((item) => item.id));
+    this.state.messages = this.state.messages.filter((m) => waiting.has(m.id));
+    this.log.replaceChildren(...this.state.messages.map((m) => this.renderMessage(m)));
+    this.renderReplies();
+    this.state.greeted = false;
+    if (this.state.open) this.greet();
   }
 
   close() {
@@ -507,19 +526,32 @@ class ClinicChat extends HTMLElement {
       reconnectionDelayMax: 5000,
     });
     this.socket = socket;
+    let requested = null;
     socket.on("connect", () => {
-      // Every (re)connection: ask for the same conversation before sending anything.
+      // Every (re)connection: ask for the same conversation before sending
+      // anything, naming the socket that had it (only this tab knows its id),
+      // in case the server has not yet noticed that socket is gone.
       this.confirmed = false;
-      socket.emit("session_request", { session_id: this.state.sessionId });
+      requested = this.state.sessionId;
+      socket.emit("session_request", { session_id: requested, previous_socket: this.state.socketId });
+      this.state.socketId = socket.id;
+      this.save();
     });
     socket.on("session_confirm", (data) => {
       const id = data && typeof data === "object" ? data.session_id : data;
       if (typeof id !== "string" || !id) return;
+      if (requested && id !== requested) this.startAfresh();
       this.state.sessionId = id;
       this.confirmed = true;
       this.notice.hidden = true;
       this.save();
       this.flush();
+    });
+    socket.on("session_renewed", (id) => {
+      // The token of this conversation, renewed at its latest turn.
+      if (typeof id !== "string" || !id || !this.confirmed) return;
+      this.state.sessionId = id;
+      this.save();
     });
     socket.on("bot_uttered", (message) => this.receive(message));
     socket.on("connect_error", () => this.offline());
