@@ -136,7 +136,7 @@ def score(
 
 # Code that only runs at inference (the red-flag gate holds no trained state):
 # changing it needs no retraining.
-INFERENCE_ONLY = {"red_flags.py", "red_flag_gate.py", "timing.py"}
+INFERENCE_ONLY = {"red_flags.py", "red_flag_gate.py", "timing.py", "scope_gate.py"}
 
 
 def fingerprint(config: Path, train_data: Path) -> str:

@@ -5,7 +5,6 @@ held-out file or of the pre-treatment set. The model must learn the kinds of wor
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import List
 
 import pytest

@@ -1,0 +1,82 @@
+"""Questions about another treatment are out of scope, whatever words they share.
+
+"Is Morpheus 8 painful?", "How long do lips swell after fillers?", "Laser
+resurfacing vs microdermabrasion, which is better?" share words with the
+pain, side-effect and comparison answers; the page says nothing about those
+treatments, so the honest reply is out_of_scope. The `treatment` entities come
+from data/kb/terms.yml (TermEntityExtractor). After the classifier:
+
+- a message naming another treatment and not microneedling (or a device name
+  of it) becomes `out_of_scope`, unless it is a comparison of one other
+  treatment with "it" (`ask_vs_other_treatments`: "is it better than a
+  chemical peel?" asks about microneedling);
+- a comparison naming two other treatments and not microneedling becomes
+  `out_of_scope` too.
+Messages naming microneedling are left to the classifier ("can I get Botox
+after microneedling?"). Urgent messages are never touched: a reaction after
+a peel or a laser is the clinic's business (the red-flag gate runs after).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Set, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
+
+TREATMENT = "treatment"
+MICRONEEDLING = "microneedling"
+COMPARISON = "ask_vs_other_treatments"
+# Intents left alone: they are about the patient or the conversation, not a treatment.
+KEPT = {"urgent_symptom", "out_of_scope", "nlu_fallback", "greet", "goodbye", "thank", "affirm", "deny",
+        "bot_challenge", "request_human", "book_appointment"}
+
+
+def treatments(message: Message) -> Set[str]:
+    return {str(e.get("value")) for e in message.get(ENTITIES) or [] if e.get("entity") == TREATMENT}
+
+
+def about_another_treatment(named: Set[str], intent: str) -> bool:
+    others = named - {MICRONEEDLING}
+    if not others or MICRONEEDLING in named:
+        return False
+    return intent != COMPARISON or len(others) > 1
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class ScopeGate(GraphComponent):
+    """Sends questions about other treatments to out_of_scope (see the module docstring)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"out_of_scope_intent": "out_of_scope"}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._out = config["out_of_scope_intent"]
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ScopeGate:
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
+            if intent in KEPT or not about_another_treatment(treatments(message), intent):
+                continue
+            chosen = {INTENT_NAME_KEY: self._out, "confidence": 1.0}
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != self._out]
+            message.set(INTENT, chosen, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+        return messages
