@@ -14,6 +14,7 @@ import yaml
 from actions.clinic import PROJECT_ROOT as ROOT
 from actions.clinic import load_clinic
 from actions.kb import KnowledgeBase
+from nlu_eval.harness import read_examples
 
 KB = KnowledgeBase.load()
 CLINIC = load_clinic()
@@ -188,3 +189,46 @@ def test_domain_responses_are_filled_from_the_clinic_file(servers, sender) -> No
     assert all("555" not in v["text"] for r in domain["responses"].values() for v in r)
     replies = texts(servers.send(sender, "can I talk to someone at the clinic"))
     assert not any("{" in t for t in replies)
+
+
+PRE_TREATMENT = [t for t, _ in read_examples(ROOT / "tests" / "nlu" / "pre_treatment.yml")]
+COMPLICATION_REPLY = "could be a complication"
+
+
+def test_a_condition_named_before_a_treatment_gets_wait_and_reschedule_not_the_complication_reply(servers, sender) -> None:
+    """Issue 12: "got a cold sore atm, can I still be treated?" needs the
+    contraindication answer and "call to reschedule", never the alarm."""
+    wrong, rescheduled = [], 0
+    for i, message in enumerate(PRE_TREATMENT):
+        replies = " ".join(texts(servers.send(f"{sender}-{i}", message)))
+        if COMPLICATION_REPLY in replies or "call " + CLINIC.name + " today" in replies:
+            wrong.append(message)
+        rescheduled += "to move it until this has cleared" in replies
+    assert not wrong, wrong
+    # the ones the keywords would have flagged get the reschedule line at least
+    assert rescheduled >= 10
+    assert not [v for i in range(len(PRE_TREATMENT)) for v in slot_values(servers, f"{sender}-{i}", "urgent_flagged")]
+
+
+def test_a_cold_sore_before_the_appointment_is_answered_with_the_page_and_the_number(servers, sender) -> None:
+    replies = texts(servers.send(sender, "cold sore on my lip since yesterday and my session is on thursday, can i still come"))
+    joined = " ".join(replies)
+    assert "cleared" in joined and CLINIC.phone in joined and COMPLICATION_REPLY not in joined
+    entries = [e["metadata"].get("kb_entry") for e in bot_events(servers, sender)]
+    assert "contraindications" in entries
+
+
+def test_danger_signs_before_a_treatment_are_still_urgent(servers, sender) -> None:
+    replies = texts(servers.send(sender, "I've got a fever and chills and my microneedling is tomorrow, should I still come in?"))
+    assert any(COMPLICATION_REPLY in t and CLINIC.emergency_number in t for t in replies)
+    assert slot_values(servers, sender, "urgent_flagged") == [True]
+
+
+def test_a_reaction_told_in_the_patients_own_words_reaches_the_clinic_today(servers, sender) -> None:
+    """No keyword of the red-flag gate: the learned detector catches it, the
+    reply asks to call today (with the number), and staff see the flag."""
+    story = ("the morning after my session I looked in the mirror and half my face was raw and weeping, "
+             "it stings whenever anything touches it and it's worse than last night")
+    replies = " ".join(texts(servers.send(sender, story)))
+    assert CLINIC.phone in replies and "today" in replies
+    assert slot_values(servers, sender, "urgent_flagged") == [True]

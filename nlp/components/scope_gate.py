@@ -7,11 +7,11 @@ treatments, so the honest reply is out_of_scope. The `treatment` entities come
 from data/kb/terms.yml (TermEntityExtractor). After the classifier:
 
 - a message naming another treatment and not microneedling (or a device name
-  of it) becomes `out_of_scope`, unless it is a comparison of one other
-  treatment with "it" (`ask_vs_other_treatments`: "is it better than a
-  chemical peel?" asks about microneedling);
-- a comparison naming two other treatments and not microneedling becomes
-  `out_of_scope` too.
+  of it) becomes `out_of_scope`, unless it compares one other treatment with
+  "it" ("is it safer than laser?" asks about microneedling) or tells the
+  patient's own history with it ("a peel left me with dark patches");
+- a message naming two other treatments and not microneedling ("laser
+  resurfacing vs microdermabrasion") becomes `out_of_scope` whatever else.
 Messages naming microneedling are left to the classifier ("can I get Botox
 after microneedling?"). Urgent messages are never touched: a reaction after
 a peel or a laser is the clinic's business (the red-flag gate runs after).
@@ -19,13 +19,14 @@ a peel or a laser is the clinic's business (the red-flag gate runs after).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Set, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 TREATMENT = "treatment"
@@ -40,11 +41,22 @@ def treatments(message: Message) -> Set[str]:
     return {str(e.get("value")) for e in message.get(ENTITIES) or [] if e.get("entity") == TREATMENT}
 
 
-def about_another_treatment(named: Set[str], intent: str) -> bool:
+# "is it safer than laser?", "better than a peel": a comparison with microneedling
+# even when "it" stands for it.
+COMPARING = re.compile(r"\b(than|vs\.?|versus|compared|instead of|or)\b", re.IGNORECASE)
+# "a chemical peel left me with dark patches, ...": the patient's history, told
+# to ask about microneedling.
+OWN_HISTORY = re.compile(r"\b(left me|gave me|i had|i've had|ive had|i got|i tried|last (year|time)|years? ago)\b",
+                         re.IGNORECASE)
+
+
+def about_another_treatment(named: Set[str], intent: str, text: str) -> bool:
     others = named - {MICRONEEDLING}
     if not others or MICRONEEDLING in named:
         return False
-    return intent != COMPARISON or len(others) > 1
+    if len(others) > 1:  # "laser resurfacing vs microdermabrasion": two others, microneedling in neither
+        return True
+    return intent != COMPARISON and not COMPARING.search(text) and not OWN_HISTORY.search(text)
 
 
 @DefaultV1Recipe.register(
@@ -73,7 +85,8 @@ class ScopeGate(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
-            if intent in KEPT or not about_another_treatment(treatments(message), intent):
+            text = message.get(TEXT) or ""
+            if intent in KEPT or not about_another_treatment(treatments(message), intent, text):
                 continue
             chosen = {INTENT_NAME_KEY: self._out, "confidence": 1.0}
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != self._out]
