@@ -208,3 +208,13 @@ def test_a_learned_urgent_guess_needs_someone_speaking_of_themselves() -> None:
     assert heading.get(INTENT) is None
     story = gated("my whole face went raw and weepy overnight", "urgent_symptom")
     assert story.get(INTENT)["name"] == "urgent_symptom" and urgency(story) == ["today"]
+
+
+@pytest.mark.parametrize("text", ["i think i have a uti", "my knee has been aching for weeks and the GP won't see me"])
+def test_a_learned_urgent_guess_about_something_else_than_skin_is_not_the_clinics(text: str) -> None:
+    msg = Message(data={TEXT: text})
+    msg.set(INTENT, {"name": "urgent_symptom", "confidence": 0.7}, add_to_output=True)
+    msg.set(INTENT_RANKING_KEY, [{"name": "urgent_symptom", "confidence": 0.7},
+                                 {"name": "out_of_scope", "confidence": 0.2}], add_to_output=True)
+    [msg] = RedFlagGate(RedFlagGate.get_default_config()).process([msg])
+    assert msg.get(INTENT)["name"] == "out_of_scope" and urgency(msg) == []

@@ -56,6 +56,10 @@ class ExampleSimilarityFeaturizer(DenseFeaturizer, GraphComponent):
         self._intents: List[str] = fitted.get("intents", [])
 
     @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        """Any `k` of 1 or more and the alias of an earlier sentence-embedding featurizer."""
+
+    @classmethod
     def create(
         cls,
         config: Dict[Text, Any],

@@ -25,6 +25,7 @@ output as `red_flags` for staff.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -38,9 +39,24 @@ from nlp.red_flags import DANGER, find_red_flags, reports_on_self
 from nlp.timing import Timing, treatment_timing
 
 RED_FLAGS = "red_flags"
+# A report the clinic can act on is about the skin or a treatment of it.
+SKIN_ENTITIES = {"body_area", "condition", "treatment"}
+SKIN_WORDS = re.compile(
+    r"\b(skin|face|facial|cheeks?|forehead|chin|jaw|nose|lips?|mouth|eyes?|eyelids?|neck|scalp|rash|bumps?|spots?|"
+    r"pores?|dots?|marks?|redness|red|swollen|swelling|burn(ing|t|ed|s)?|itch(y|ing)?|raw|peel(ing|ed)?|"
+    r"treatment|session|needl\w*|roller|pen|serum|cream|reaction|clinic|procedure)\b",
+    re.IGNORECASE,
+)
 TRIAGE = "triage"
 URGENCY = "urgency"
 NOW, TODAY = "now", "today"
+
+
+def about_skin(message: Message) -> bool:
+    """Whether the message is about the skin or a treatment of it (its entities or its words)."""
+    if any(e.get("entity") in SKIN_ENTITIES for e in message.get(ENTITIES) or []):
+        return True
+    return bool(SKIN_WORDS.search(message.get(TEXT) or ""))
 
 
 @DefaultV1Recipe.register(
@@ -85,10 +101,10 @@ class RedFlagGate(GraphComponent):
             self._set_intent(message, self._before)
             message.set(TRIAGE, Timing.BEFORE.value, add_to_output=True)
             return
-        if not flags and not reports_on_self(text):
+        if not flags and not (reports_on_self(text) and about_skin(message)):
             # The learned models call it urgent, but nobody says it happens to
-            # them ("What are the warning signs of a bad reaction?"): a question
-            # about complications, answered as one.
+            # their skin ("What are the warning signs of a bad reaction?", "I
+            # think I have a UTI"): answered as the next likeliest intent.
             self._drop_urgent(message)
             return
         if flags and not predicted_urgent:
@@ -96,6 +112,7 @@ class RedFlagGate(GraphComponent):
         self._add_urgency(message, NOW if flags else TODAY)
 
     def _drop_urgent(self, message: Message) -> None:
+        """The next likeliest intent instead of a learned urgent guess."""
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != self._urgent]
         fallback = {INTENT_NAME_KEY: "nlu_fallback", "confidence": 1.0}
         message.set(INTENT, ranking[0] if ranking else fallback, add_to_output=True)
