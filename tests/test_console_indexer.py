@@ -273,11 +273,11 @@ def test_training_export_dedups_redacts_and_skips_known_examples(console_db: Pat
 
     Correction.objects.all().delete()
     reviewer = User.objects.get_or_create(username="reviewer-export")[0]
-    known = "Does microneedling hurt?"  # in data/nlu/ask_pain.yml
+    known = "Will it hurt?"  # in data/nlu/ask_pain.yml
     existing = training_export.existing_examples(settings.NLU_DATA_DIR, skip=[])
     assert training_export.key(known) in existing
     for event_id, (intent, text) in enumerate([
-        ("ask_pain", "does  microneedling HURT?"),  # in data/nlu already, whatever the case
+        ("ask_pain", "will  it HURT?"),  # in data/nlu already, whatever the case
         ("ask_sessions", "how many goes do I need, my name is Sarah Jones"),
         ("ask_sessions", "How many goes do I need, my name is Sarah Jones"),  # duplicate
         ("ask_pain", "kazoo hurts?"),

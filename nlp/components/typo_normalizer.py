@@ -34,6 +34,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from symspellpy import SymSpell, Verbosity
 
 WORD = re.compile(r"[A-Za-z]+")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NORMALIZED_TEXT = "normalized_text"
 VOCABULARY_FILE = "vocabulary.json"
 
@@ -122,13 +123,27 @@ class Corrector:
         return WORD.sub(replace, text)
 
 
-def vocabulary(texts: Iterable[str], min_count: int = 2) -> Dict[str, int]:
+def vocabulary(texts: Iterable[str], min_count: int = 2, terms: Iterable[str] = ()) -> Dict[str, int]:
     """Word counts of the training texts, keeping words seen `min_count` times
     or known English words: the training data has typos of its own ("pianful"),
-    which must not become targets of correction."""
+    which must not become targets of correction. The words of the entity
+    terms are kept whatever their count: "cellulite", seen once, must not be
+    corrected into "cellulitis" (a red flag)."""
     counts = Counter(w.lower() for text in texts for w in WORD.findall(text))
     known = english_words()
-    return {w: n for w, n in counts.items() if n >= min_count or w in known}
+    kept = {w: n for w, n in counts.items() if n >= min_count or w in known}
+    for word in {w.lower() for term in terms for w in WORD.findall(term)}:
+        kept[word] = max(kept.get(word, 0), min_count)
+    return kept
+
+
+def term_phrases(path: Path) -> List[str]:
+    """Every phrase of the entity terms file (data/kb/terms.yml)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [phrase for values in data.values() for canonical, phrases in (values or {}).items()
+            for phrase in [canonical, *(phrases or [])]]
 
 
 @DefaultV1Recipe.register(
@@ -139,7 +154,7 @@ class TypoNormalizer(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"min_length": 4, "two_edits_from": 7}
+        return {"min_length": 4, "two_edits_from": 7, "terms_file": "data/kb/terms.yml"}
 
     def __init__(
         self,
@@ -177,7 +192,8 @@ class TypoNormalizer(GraphComponent):
         return cls(config, model_storage, resource, counts)
 
     def train(self, training_data: TrainingData) -> Resource:
-        counts = vocabulary(m.get(TEXT) for m in training_data.training_examples if m.get(TEXT))
+        terms = term_phrases(PROJECT_ROOT / self._config["terms_file"])
+        counts = vocabulary((m.get(TEXT) for m in training_data.training_examples if m.get(TEXT)), terms=terms)
         self._corrector = Corrector(counts, self._config["min_length"], self._config["two_edits_from"])
         with self._storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(counts))
