@@ -58,7 +58,7 @@ validate: install ## Check the knowledge base and the Rasa data
 	$(SETTINGS) $(VENV)/bin/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories
 
 lint: install ## Ruff over the project's Python
-	$(VENV)/bin/ruff check --output-format concise actions channels nlg nlp nlu_eval scripts tests bench webchat console
+	$(VENV)/bin/ruff check --output-format concise actions channels nlg nlp nlu_eval policies scripts tests bench webchat console
 
 # Debian packages the tests drive: Chromium (browser tests) and PostgreSQL
 # (the tests start their own throwaway cluster on loopback).

@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.after_treatment import beyond_normal, says_treated
 from actions.buttons import STAFF_BUTTON, topic_payload
 from actions.kb import Answer, Entity, KnowledgeBase
 from actions.kb_validator import validate
@@ -20,8 +21,8 @@ from actions.understanding import (
     entities_of,
     follow_up_topic,
     is_personal_question,
-    looks_non_english,
 )
+from nlp.language import looks_non_english
 
 KB: KnowledgeBase = validate()
 
@@ -57,18 +58,56 @@ def send_answer(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answ
 
 def personal_caveat(
     dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer, entities: List[Entity]
-) -> None:
+) -> Optional[str]:
     """For a question about the patient's own case: no personal "yes", a pointer
-    to the dermatologist, and what the page lacks for a named medicine or state."""
+    to the dermatologist, and what the page lacks for a named medicine or state.
+
+    Returns the situation the reply left to the dermatologist ("keloids"), or
+    None when it made no such point."""
     factors = [e for e in entities if e[0] == "health_factor"]
+    situation = next((value for etype, value in entities if etype in ("health_factor", "condition")),
+                     "your health history")
     if factors and answer.entry_id != "contraindications":
         send_answer(dispatcher, tracker, KB.answer("contraindications", factors))
-        return
+        return factors[0][1]
     text = tracker.latest_message.get("text") or ""
+    personal = is_personal_question(text, entities)
     if "depends on your" in answer.text:
-        return  # the answer already says so
-    if is_personal_question(text, entities):
+        return situation if personal or factors else None  # the answer already says so
+    if personal:
         dispatcher.utter_message(response="utter_personal_caveat")
+        return situation
+    return None
+
+
+def declined(situation: Optional[str]) -> List[EventType]:
+    """The slots that let "so it's fine?" get the decision repeated (policies/conversation_state.py)."""
+    return [SlotSet("declined", situation is not None), SlotSet("last_situation", situation)]
+
+
+def after_treatment(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Remembers that the patient was treated; a worry about their skin that goes
+    beyond what the page calls normal gets the clinic's number and a call-back flag."""
+    text = tracker.latest_message.get("text") or ""
+    events: List[EventType] = []
+    treated = bool(tracker.get_slot("treated"))
+    if not treated and says_treated(text):
+        events.append(SlotSet("treated", True))
+    if beyond_normal(text, treated_before=treated):
+        dispatcher.utter_message(response="utter_beyond_normal")
+        events.append(SlotSet("callback_requested", True))
+    return events
+
+
+def answer_worry(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """A worry after treatment the classifier did not place: the page's side effects, then the clinic."""
+    send_answer(dispatcher, tracker, KB.answer("side_effects", []))
+    return [SlotSet("last_topic", "side_effects"), *after_treatment(dispatcher, tracker)]
+
+
+def worry_beyond_normal(tracker: Tracker) -> bool:
+    text = tracker.latest_message.get("text") or ""
+    return beyond_normal(text, treated_before=bool(tracker.get_slot("treated")))
 
 
 class ActionSessionStart(Action):
@@ -103,11 +142,11 @@ class ActionAnswerQuestion(Action):
             return await ActionFallback().run(dispatcher, tracker, domain)
         answer = KB.answer(entry.id, entities)
         send_answer(dispatcher, tracker, answer)
-        personal_caveat(dispatcher, tracker, answer, entities)
+        situation = personal_caveat(dispatcher, tracker, answer, entities)
         if tracker.latest_message.get(TRIAGE) == BEFORE_TREATMENT:
             # A condition named before a treatment (the red-flag gate): wait, and move the appointment.
             dispatcher.utter_message(response="utter_reschedule")
-        return [SlotSet("last_topic", entry.id)]
+        return [SlotSet("last_topic", entry.id), *declined(situation), *after_treatment(dispatcher, tracker)]
 
 
 class ActionFlagForStaff(Action):
@@ -169,6 +208,8 @@ class ActionOutOfScope(Action):
         if follow_up:
             send_answer(dispatcher, tracker, KB.answer(follow_up, entities))
             return [SlotSet("last_topic", follow_up)]
+        if worry_beyond_normal(tracker):
+            return answer_worry(dispatcher, tracker)
         if looks_non_english(tracker.latest_message.get("text") or ""):
             dispatcher.utter_message(response="utter_only_english", buttons=[STAFF_BUTTON])
             return []
@@ -178,7 +219,7 @@ class ActionOutOfScope(Action):
             # name what it does say about who should wait, and send to the doctor.
             answer = KB.answer("contraindications", factors)
             send_answer(dispatcher, tracker, answer)
-            return [SlotSet("last_topic", answer.entry_id)]
+            return [SlotSet("last_topic", answer.entry_id), *declined(factors[0][1])]
         dispatcher.utter_message(
             response="utter_out_of_scope",
             buttons=[topic_button(t) for t in suggested_topics(tracker)] + [STAFF_BUTTON],
@@ -208,6 +249,8 @@ class ActionFallback(Action):
         if follow_up:
             send_answer(dispatcher, tracker, KB.answer(follow_up, entities))
             return [SlotSet("last_topic", follow_up)]
+        if worry_beyond_normal(tracker):
+            return answer_worry(dispatcher, tracker)
         if looks_non_english(text):
             dispatcher.utter_message(response="utter_only_english", buttons=[STAFF_BUTTON])
             return []

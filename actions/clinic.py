@@ -1,4 +1,4 @@
-"""The clinic's own details (name, phone, booking link, hours, emergency guidance).
+"""The clinic's own details (name, phone, booking link, hours, address, emergency guidance).
 
 They live in one file, `clinic.yml` at the project root, or the file named by the
 `CLINIC_CONFIG` environment variable. Nothing clinic-specific is hard-coded
@@ -30,6 +30,7 @@ class Clinic:
     phone: str
     booking_url: str
     hours: str
+    address: str
     emergency_number: str
     after_hours: str
     branding: Dict[str, str] = field(default_factory=dict)
@@ -42,6 +43,7 @@ class Clinic:
             "clinic_phone": self.phone,
             "booking_url": self.booking_url,
             "clinic_hours": self.hours,
+            "clinic_address": self.address,
             "emergency_number": self.emergency_number,
             "after_hours": self.after_hours,
         }
@@ -74,6 +76,7 @@ def load_clinic(path: Optional[Path] = None) -> Clinic:
         "phone": raw.get("phone"),
         "booking_url": raw.get("booking_url"),
         "hours": raw.get("hours"),
+        "address": raw.get("address"),
         "emergency_number": emergency.get("number"),
         "after_hours": emergency.get("after_hours"),
     }

@@ -30,19 +30,6 @@ PERSONAL = re.compile(
     re.IGNORECASE,
 )
 
-# Common function words of languages patients might write in; an English
-# message rarely has two different ones, and has more English ones besides.
-FOREIGN_WORDS = set(
-    """el la los las que es por para con una del duele cuanto cuánto puedo tengo
-    le les des est pour avec une je suis combien peut mal der die das ist nicht
-    und ich mit wie viel kann o os um uma não nao com dói quanto posso il che
-    sono per non di""".split()
-)
-ENGLISH_WORDS = set(
-    """the is it does do a an i you my me how what when can will and to of in for
-    on with after long much many it's im i'm""".split()
-)
-ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 
 def entities_of(parse: Dict[str, Any]) -> List[Entity]:
@@ -93,13 +80,3 @@ def is_personal_question(text: str, entities: List[Entity]) -> bool:
     situation = any(etype in ("condition", "health_factor") for etype, _ in entities)
     asks_for_self = bool(PERSONAL.search(text))
     return asks_for_self and (situation or bool(re.search(r"\b(for me|my case|candidate|suitable)\b", text, re.I)))
-
-
-def looks_non_english(text: str) -> bool:
-    """Mostly non-Latin letters, or several function words of other languages."""
-    letters = [ch for ch in text if ch.isalpha()]
-    if letters and sum(1 for ch in letters if ASCII_LETTER.match(ch)) / len(letters) < 0.5:
-        return True
-    words = set(re.findall(r"[\w']+", text.lower()))
-    foreign, english = len(words & FOREIGN_WORDS), len(words & ENGLISH_WORDS)
-    return foreign >= 2 and foreign > english

@@ -63,10 +63,12 @@ logger = logging.getLogger(__name__)
 OPTION = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Urgent replies go out first and whole, and keep the number for a call-back.
-URGENT_RESPONSES = {"utter_urgent_symptom", "utter_urgent_call_today"}
+URGENT_RESPONSES = {
+    "utter_urgent_symptom", "utter_urgent_call_today", "utter_urgent_reminder", "utter_urgent_reminder_today",
+}
 CALLBACK_RESPONSES = {
-    "utter_urgent_symptom": "urgent",
-    "utter_urgent_call_today": "urgent",
+    **{response: "urgent" for response in URGENT_RESPONSES},
+    "utter_beyond_normal": "call-back",
     "utter_request_human": "call-back",
     "utter_book_appointment": "booking",
 }

@@ -211,6 +211,15 @@ def test_a_picture_without_text_gets_the_clinics_number(sms, twilio, number) -> 
     assert "can't see photos" in body and CLINIC.phone in body
 
 
+def test_after_an_urgent_reply_the_next_text_gets_the_call_now_reminder_whole(sms, twilio, number) -> None:
+    text_in(sms, number, "2 days after microneedling my cheek is swollen, hot and leaking pus")
+    twilio.wait_for(number, 1)
+    text_in(sms, number, "should i wait till tomorrow?")
+    [_, body] = twilio.wait_for(number, 2)
+    assert body.startswith("Because of what you described") and CLINIC.phone in body
+    assert "MORE" not in body
+
+
 def test_an_urgent_message_is_answered_even_over_the_rate_limit(sms, twilio, number) -> None:
     for i in range(RATE_LIMIT + 2):
         text_in(sms, number, f"question {i} about downtime")

@@ -10,8 +10,8 @@ from actions.understanding import (
     entities_of,
     follow_up_topic,
     is_personal_question,
-    looks_non_english,
 )
+from nlp.language import looks_non_english
 
 KB = KnowledgeBase.load()
 
@@ -77,6 +77,14 @@ def test_personal_questions(text: str, entities, expected: bool) -> None:
         ("does microneedling hurt", False),
         ("la la la does it hurt", False),
         ("how long is the downtime for my cheeks", False),
+        ("gracias", True),
+        ("hola", True),
+        ("muchas gracias!", True),
+        ("ok thanks", False),
+        ("por favor", True),
+        ("tengo acné, ¿me puede ayudar?", True),
+        ("merci beaucoup", True),
+        ("I said gracias to the nurse, was that rude?", False),
     ],
 )
 def test_non_english(text: str, expected: bool) -> None:

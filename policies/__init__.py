@@ -1,0 +1,1 @@
+"""The project's own dialogue policies (config.yml `policies`)."""
