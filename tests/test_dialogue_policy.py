@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List
 
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
@@ -21,14 +21,11 @@ def bot(action: str, *slots: SlotSet) -> List[Event]:
     return [ActionExecuted(action), BotUttered("..."), *slots, ActionExecuted("action_listen")]
 
 
-def tracker(*turns: List[Event], slots: Optional[dict] = None) -> DialogueStateTracker:
+def tracker(*turns: List[Event]) -> DialogueStateTracker:
     events: List[Event] = [ActionExecuted("action_listen")]
     for turn in turns:
         events.extend(turn)
-    t = DialogueStateTracker.from_events("test", events, slots=[])
-    for name, value in (slots or {}).items():
-        t.slots.setdefault(name, None)
-    return t
+    return DialogueStateTracker.from_events("test", events, slots=[])
 
 
 def with_slots(t: DialogueStateTracker, **values) -> DialogueStateTracker:
