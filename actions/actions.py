@@ -13,12 +13,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answering import plan_turn, remember, send_turn
 from actions.buttons import STAFF_BUTTON, topic_payload
 from actions.kb import Answer, Entity, KnowledgeBase
 from actions.kb_validator import validate
 from actions.understanding import (
     entities_of,
-    follow_up_topic,
     is_personal_question,
     looks_non_english,
 )
@@ -96,18 +96,17 @@ class ActionAnswerQuestion(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         entities = entities_of(tracker.latest_message)
         entry = KB.entry_for_intent(intent)
-        follow_up = follow_up_topic(KB, tracker, entities)
-        if follow_up:
-            entry = KB.entries[follow_up]
-        if entry is None:  # an intent the rules should not have sent here
+        # Follow-ups, repeats and several questions at once: actions/answering.py.
+        turn = plan_turn(KB, tracker, entry.id if entry else None, entities)
+        if turn is None:  # an intent the rules should not have sent here
             return await ActionFallback().run(dispatcher, tracker, domain)
-        answer = KB.answer(entry.id, entities)
-        send_answer(dispatcher, tracker, answer)
-        personal_caveat(dispatcher, tracker, answer, entities)
+        answer = turn.answers[0]
+        send_turn(dispatcher, tracker, KB, turn)
+        personal_caveat(dispatcher, tracker, answer, turn.entities)
         if tracker.latest_message.get(TRIAGE) == BEFORE_TREATMENT:
             # A condition named before a treatment (the red-flag gate): wait, and move the appointment.
             dispatcher.utter_message(response="utter_reschedule")
-        return [SlotSet("last_topic", entry.id)]
+        return remember(turn)
 
 
 class ActionFlagForStaff(Action):
@@ -165,10 +164,10 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         entities = entities_of(tracker.latest_message)
-        follow_up = follow_up_topic(KB, tracker, entities)
-        if follow_up:
-            send_answer(dispatcher, tracker, KB.answer(follow_up, entities))
-            return [SlotSet("last_topic", follow_up)]
+        turn = plan_turn(KB, tracker, None, entities)  # a follow-up, or several topics asked
+        if turn:
+            send_turn(dispatcher, tracker, KB, turn)
+            return remember(turn)
         if looks_non_english(tracker.latest_message.get("text") or ""):
             dispatcher.utter_message(response="utter_only_english", buttons=[STAFF_BUTTON])
             return []
@@ -204,10 +203,10 @@ class ActionFallback(Action):
             dispatcher.utter_message(response="utter_greet")
             return []
         entities = entities_of(tracker.latest_message)
-        follow_up = follow_up_topic(KB, tracker, entities)
-        if follow_up:
-            send_answer(dispatcher, tracker, KB.answer(follow_up, entities))
-            return [SlotSet("last_topic", follow_up)]
+        turn = plan_turn(KB, tracker, None, entities)  # a follow-up, or several topics asked
+        if turn:
+            send_turn(dispatcher, tracker, KB, turn)
+            return remember(turn)
         if looks_non_english(text):
             dispatcher.utter_message(response="utter_only_english", buttons=[STAFF_BUTTON])
             return []
