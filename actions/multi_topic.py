@@ -40,7 +40,8 @@ CUES: Dict[str, re.Pattern] = {
     for entry_id, pattern in {
         "pain": r"\b(?:hurts?|hurting|pain(?:ful)?|sore|numb(?:ing)?|sting|anaesthetic|anesthetic)\b",
         "downtime": r"\b(?:downtime|down time|recover(?:y|ing)?|time off|off work|back to work|heal(?:ing)?\s+time|"
-                    r"how long (?:until|before|till) i can|make-?up)\b",
+                    r"how long (?:until|before|till) i can|make-?up|"
+                    r"how long (?:will|would|do|does) (?:i|my skin|my face|it|the redness) (?:be|stay|look) (?:red|swollen|pink))\b",
         "sessions": r"\b(?:sessions?|how many (?:treatments|times|visits)|how often)\b",
         "side_effects": r"\b(?:side[- ]?effects?|risks?|dangerous|safe)\b",
         "aftercare": r"\b(?:after-?care|look after|care for my skin|skincare after|what (?:should|do|can) i (?:put|use|avoid))\b",
