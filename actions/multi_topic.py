@@ -38,12 +38,13 @@ QUESTION_START = re.compile(
 CUES: Dict[str, re.Pattern] = {
     entry_id: re.compile(pattern, re.IGNORECASE)
     for entry_id, pattern in {
-        "pain": r"\b(?:hurts?|hurting|pain(?:ful)?|sore|numb(?:ing)?|sting|anaesthetic|anesthetic)\b",
+        "pain": r"\b(?:hurts?|hurting|pain(?:ful)?|(?<!cold )sore|numb(?:ing)?|sting|anaesthetic|anesthetic)\b",
         "downtime": r"\b(?:downtime|down time|recover(?:y|ing)?|time off|off work|back to work|heal(?:ing)?\s+time|"
                     r"how long (?:until|before|till) i can|make-?up|"
                     r"how long (?:will|would|do|does) (?:i|my skin|my face|it|the redness) (?:be|stay|look) (?:red|swollen|pink))\b",
-        "sessions": r"\b(?:sessions?|how many (?:treatments|times|visits)|how often)\b",
-        "side_effects": r"\b(?:side[- ]?effects?|risks?|dangerous|safe)\b",
+        "sessions": r"\b(?:how many (?:sessions|treatments|times|visits|rounds)|number of (?:sessions|treatments)|how often|"
+                    r"sessions? (?:do|would|will|should) i (?:need|have))\b",
+        "side_effects": r"\b(?:side[- ]?effects?|risks?)\b",
         "aftercare": r"\b(?:after-?care|look after|care for my skin|skincare after|what (?:should|do|can) i (?:put|use|avoid))\b",
         "results": r"\b(?:results?|see a difference|how long (?:does it|do they|will it) last|does it (?:really )?work)\b",
         "at_home_rollers": r"\b(?:home (?:rollers?|devices?|kits?|pens?|versions?)|at[- ]home|derma ?rollers?|rollers?)\b",

@@ -206,3 +206,15 @@ def test_another_treatment_is_not_answered_as_several_topics() -> None:
                     ("treatment", "tattoo removal", "tattoo removal"), intent="out_of_scope")
     messages, _ = run(ActionOutOfScope(), message, {})
     assert not [m for m in messages if m.get("kb_entry")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've got a cold sore and can I still have my session tomorrow?",
+        "I'm pregnant and is it safe?",
+        "I had it done last week and is my cold sore a problem?",
+    ],
+)
+def test_words_shared_with_a_topic_do_not_add_it(text: str) -> None:
+    assert topics_asked(text, "contraindications", KNOWN) == []
