@@ -14,12 +14,12 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.after_treatment import beyond_normal, says_treated
+from actions.answering import plan_turn, remember, send_turn
 from actions.buttons import STAFF_BUTTON, topic_payload
 from actions.kb import Answer, Entity, KnowledgeBase
 from actions.kb_validator import validate
 from actions.understanding import (
     entities_of,
-    follow_up_topic,
     is_personal_question,
 )
 from nlp.language import looks_non_english
@@ -81,8 +81,11 @@ def personal_caveat(
 
 
 def declined(situation: Optional[str]) -> List[EventType]:
-    """The slots that let "so it's fine?" get the decision repeated (policies/conversation_state.py)."""
-    return [SlotSet("declined", situation is not None), SlotSet("last_situation", situation)]
+    """Marks this reply as a decline, so that "so it's fine?" next gets the
+    decision repeated (policies/conversation_state.py reads this turn's events)."""
+    if situation is None:
+        return []
+    return [SlotSet("declined", True), SlotSet("last_situation", situation)]
 
 
 def after_treatment(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -135,18 +138,17 @@ class ActionAnswerQuestion(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         entities = entities_of(tracker.latest_message)
         entry = KB.entry_for_intent(intent)
-        follow_up = follow_up_topic(KB, tracker, entities)
-        if follow_up:
-            entry = KB.entries[follow_up]
-        if entry is None:  # an intent the rules should not have sent here
+        # Follow-ups, repeats and several questions at once: actions/answering.py.
+        turn = plan_turn(KB, tracker, entry.id if entry else None, entities)
+        if turn is None:  # an intent the rules should not have sent here
             return await ActionFallback().run(dispatcher, tracker, domain)
-        answer = KB.answer(entry.id, entities)
-        send_answer(dispatcher, tracker, answer)
-        situation = personal_caveat(dispatcher, tracker, answer, entities)
+        answer = turn.answers[0]
+        send_turn(dispatcher, tracker, KB, turn)
+        situation = personal_caveat(dispatcher, tracker, answer, turn.entities)
         if tracker.latest_message.get(TRIAGE) == BEFORE_TREATMENT:
             # A condition named before a treatment (the red-flag gate): wait, and move the appointment.
             dispatcher.utter_message(response="utter_reschedule")
-        return [SlotSet("last_topic", entry.id), *declined(situation), *after_treatment(dispatcher, tracker)]
+        return [*remember(turn), *declined(situation), *after_treatment(dispatcher, tracker)]
 
 
 class ActionFlagForStaff(Action):
@@ -204,12 +206,12 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         entities = entities_of(tracker.latest_message)
-        follow_up = follow_up_topic(KB, tracker, entities)
-        if follow_up:
-            send_answer(dispatcher, tracker, KB.answer(follow_up, entities))
-            return [SlotSet("last_topic", follow_up)]
         if worry_beyond_normal(tracker):
             return answer_worry(dispatcher, tracker)
+        turn = plan_turn(KB, tracker, None, entities)  # a follow-up, or several topics asked
+        if turn:
+            send_turn(dispatcher, tracker, KB, turn)
+            return remember(turn)
         if looks_non_english(tracker.latest_message.get("text") or ""):
             dispatcher.utter_message(response="utter_only_english", buttons=[STAFF_BUTTON])
             return []
@@ -245,12 +247,12 @@ class ActionFallback(Action):
             dispatcher.utter_message(response="utter_greet")
             return []
         entities = entities_of(tracker.latest_message)
-        follow_up = follow_up_topic(KB, tracker, entities)
-        if follow_up:
-            send_answer(dispatcher, tracker, KB.answer(follow_up, entities))
-            return [SlotSet("last_topic", follow_up)]
         if worry_beyond_normal(tracker):
             return answer_worry(dispatcher, tracker)
+        turn = plan_turn(KB, tracker, None, entities)  # a follow-up, or several topics asked
+        if turn:
+            send_turn(dispatcher, tracker, KB, turn)
+            return remember(turn)
         if looks_non_english(text):
             dispatcher.utter_message(response="utter_only_english", buttons=[STAFF_BUTTON])
             return []

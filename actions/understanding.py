@@ -6,11 +6,9 @@ Pure functions over the parse data, so they are tested without a server.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
-from rasa_sdk import Tracker
-
-from actions.kb import Entity, KnowledgeBase
+from actions.kb import Entity
 
 ENTITY_TYPES = ("body_area", "condition", "health_factor")
 
@@ -55,24 +53,6 @@ def remaining_words(parse: Dict[str, Any]) -> List[str]:
     kept.append(text[cursor:])
     words = re.findall(r"[a-z']+", " ".join(kept).lower())
     return [w for w in words if w not in FOLLOW_UP_FILLERS]
-
-
-def follow_up_topic(kb: KnowledgeBase, tracker: Tracker, entities: List[Entity]) -> Optional[str]:
-    """The previous topic, when this message only names a new entity for it.
-
-    After a needle-depth answer, "what about my forehead?" asks for the
-    forehead's depth; after a conditions answer, "and stretch marks?" asks
-    whether stretch marks are treated, whatever intent the classifier guessed.
-    """
-    last = tracker.get_slot("last_topic")
-    if not last or last not in kb.entries or not entities:
-        return None
-    if remaining_words(tracker.latest_message):
-        return None
-    accepted = kb.entries[last].entity_types()
-    if any(etype in accepted for etype, _ in entities):
-        return last
-    return None
 
 
 def is_personal_question(text: str, entities: List[Entity]) -> bool:

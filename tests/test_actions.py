@@ -69,7 +69,7 @@ def test_faq_answer_comes_from_the_knowledge_base() -> None:
     assert messages[0]["kb_entry"] == "pain"
     assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{KB.first_intent(r)}" for r in entry.related]
     assert 2 <= len(messages[0]["buttons"]) <= 3
-    assert events == [SlotSet("last_topic", "pain")]
+    assert events == [SlotSet("last_topic", "pain"), SlotSet("last_entity", None)]
 
 
 def test_sms_gets_the_short_answer_and_keeps_the_full_one() -> None:
@@ -122,7 +122,7 @@ def test_a_follow_up_keeps_the_previous_topic() -> None:
     )
     messages, events = run(ActionAnswerQuestion(), tracker)
     assert messages[0]["text"] == KB.entries["needle_depth"].variants["body_area"]["forehead"].answer
-    assert events == [SlotSet("last_topic", "needle_depth")]
+    assert events == [SlotSet("last_topic", "needle_depth"), SlotSet("last_entity", "body_area=forehead")]
 
 
 def test_own_situation_the_page_does_not_cover_gets_no_personal_yes() -> None:

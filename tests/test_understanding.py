@@ -8,7 +8,6 @@ from rasa_sdk import Tracker
 from actions.kb import KnowledgeBase
 from actions.understanding import (
     entities_of,
-    follow_up_topic,
     is_personal_question,
 )
 from nlp.language import looks_non_english
@@ -27,25 +26,6 @@ def parse(text: str, *entities: tuple) -> dict:
 
 def tracker(latest: dict, last_topic: str | None) -> Tracker:
     return Tracker("s", {"last_topic": last_topic}, latest, [], False, None, {}, "action_listen")
-
-
-@pytest.mark.parametrize(
-    "message, last_topic, expected",
-    [
-        (parse("what about my forehead?", ("body_area", "forehead", "forehead")), "needle_depth", "needle_depth"),
-        (parse("and stretch marks?", ("condition", "stretch marks", "stretch marks")), "conditions_treated", "conditions_treated"),
-        (parse("Forehead?", ("body_area", "forehead", "forehead")), "needle_depth", "needle_depth"),
-        # a new question, not a follow-up: the classifier decides
-        (parse("how deep for stretch marks", ("condition", "stretch marks", "stretch marks")), "conditions_treated", None),
-        (parse("does it work on my forehead", ("body_area", "forehead", "forehead")), "needle_depth", None),
-        # the previous topic says nothing per body area
-        (parse("what about my forehead?", ("body_area", "forehead", "forehead")), "pain", None),
-        (parse("what about my forehead?", ("body_area", "forehead", "forehead")), None, None),
-        (parse("what about that?"), "needle_depth", None),
-    ],
-)
-def test_follow_up_topic(message: dict, last_topic, expected) -> None:
-    assert follow_up_topic(KB, tracker(message, last_topic), entities_of(message)) == expected
 
 
 def test_entities_come_in_message_order_and_only_known_types() -> None:

@@ -1,0 +1,110 @@
+"""What one answering turn says: the topic(s), in context, and how they are sent.
+
+The actions call `plan_turn` (which entries and variants: a follow-up in the
+current topic, several questions in one message, or the classifier's one
+topic), `send_turn` (full or short text, "As I mentioned" on a repeat, extra
+topics in short on the web and as numbered options on SMS) and `remember`
+(the `last_topic` and `last_entity` slots). The rules themselves are in
+`actions.topics` (follow-ups, repeats) and `actions.multi_topic` (clauses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.buttons import topic_payload
+from actions.kb import Answer, Entity, KnowledgeBase
+from actions.multi_topic import topics_asked
+from actions.topics import entity_slot, follow_up, is_repeat, repeat_text, unspecific_text
+
+
+@dataclass
+class Turn:
+    """The answers of one turn: the first in full (or as a repeat), the others short."""
+
+    answers: List[Answer]
+    entities: List[Entity] = field(default_factory=list)
+    repeat: bool = False
+    unspecific: Optional[Entity] = None  # a body area the topic says nothing specific about
+
+
+def about_another_treatment(parse: Dict[str, Any]) -> bool:
+    """The scope gate's evidence: a treatment other than microneedling is named."""
+    return any(
+        e.get("entity") == "treatment" and e.get("value") != "microneedling"
+        for e in parse.get("entities") or []
+    )
+
+
+def plan_turn(
+    kb: KnowledgeBase, tracker: Tracker, entry_id: Optional[str], entities: List[Entity]
+) -> Optional[Turn]:
+    """The answers for the latest message; None when there is nothing to answer.
+
+    `entry_id` is the classifier's FAQ topic (None for out_of_scope or a low
+    confidence): without it, only a follow-up or two asked topics are answered.
+    """
+    parse = tracker.latest_message or {}
+    last_topic, last_entity = tracker.get_slot("last_topic"), tracker.get_slot("last_entity")
+    found = follow_up(kb, parse, last_topic, last_entity)
+    if found:
+        answer = kb.answer(found.entry_id, found.entities)
+        return Turn(
+            [answer], list(found.entities),
+            repeat=is_repeat(answer, last_topic, last_entity),
+            unspecific=found.unspecific,
+        )
+    topics: List[str] = []
+    if not about_another_treatment(parse):
+        topics = topics_asked(parse.get("text") or "", entry_id, list(kb.entries))
+    if not topics and entry_id:
+        topics = [entry_id]
+    if not topics:
+        return None
+    answers = [kb.answer(topic, entities) for topic in topics]
+    return Turn(answers, list(entities), repeat=is_repeat(answers[0], last_topic, last_entity))
+
+
+def _button(kb: KnowledgeBase, entry_id: str) -> Dict[str, str]:
+    return {"title": kb.entries[entry_id].title, "payload": topic_payload(kb, entry_id)}
+
+
+def _meta(answer: Answer) -> Dict[str, Any]:
+    # Stored with the BotUttered event: the staff console shows which entry
+    # each reply came from, and the tests read it.
+    return {"kb_entry": answer.entry_id, "kb_variant": entity_slot(answer.variant)}
+
+
+def send_turn(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase, turn: Turn) -> None:
+    """Sends the turn: on SMS one short answer with the other topics as options
+    (the channel keeps a reply within two segments), else one message per topic."""
+    on_sms = tracker.get_latest_input_channel() == "sms"
+    first, extras = turn.answers[0], turn.answers[1:]
+    if turn.unspecific:
+        text = unspecific_text(first, turn.unspecific, on_sms)
+    elif turn.repeat:
+        text = repeat_text(first, on_sms)
+    else:
+        text = first.short if on_sms else first.text
+    answered = {a.entry_id for a in turn.answers}
+    related = [_button(kb, r) for r in kb.entries[first.entry_id].related if r not in answered]
+    if on_sms:
+        dispatcher.utter_message(
+            text=text, buttons=[_button(kb, a.entry_id) for a in extras] + related,
+            full_text=first.text, **_meta(first),
+        )
+        return
+    dispatcher.utter_message(text=text, buttons=[] if extras else related, **_meta(first))
+    for i, extra in enumerate(extras, 1):
+        dispatcher.utter_message(text=extra.short, buttons=related if i == len(extras) else [], **_meta(extra))
+
+
+def remember(turn: Turn) -> List[SlotSet]:
+    """The slots the next turn reads: the topic answered and its entity."""
+    first = turn.answers[0]
+    return [SlotSet("last_topic", first.entry_id), SlotSet("last_entity", entity_slot(first.variant))]
