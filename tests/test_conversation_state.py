@@ -98,21 +98,30 @@ BEYOND_NORMAL = [
 ]
 
 
+def reaches_the_clinic(servers, sender: str, said: str) -> None:
+    """The page's facts, "please call" with the number, and a call-back flag;
+    or, when the complication detector judges it a reaction to call about
+    today, the urgent reply (stronger, also right)."""
+    assert CLINIC.phone in said, said
+    if slot_values(servers, sender, "urgent_flagged"):
+        assert "today" in said
+        return
+    assert "few days" in said  # the page's facts
+    assert "please call" in said, said
+    assert slot_values(servers, sender, "callback_requested") == [True]
+
+
 @pytest.mark.parametrize("message", BEYOND_NORMAL)
 def test_a_worry_beyond_what_the_page_calls_normal_gets_the_facts_the_number_and_a_flag(
     servers, sender, message
 ) -> None:
-    said = reply_text(servers.send(sender, message))
-    assert "few days" in said  # the page's facts
-    assert "please call" in said and CLINIC.phone in said, said
-    assert slot_values(servers, sender, "callback_requested") == [True]
+    reaches_the_clinic(servers, sender, reply_text(servers.send(sender, message)))
 
 
 def test_treatment_said_earlier_counts_for_a_later_worry(servers, sender) -> None:
     servers.send(sender, "I had microneedling on my face last week")
-    said = reply_text(servers.send(sender, "now I've got new brown spots that are getting darker"))
-    assert "please call" in said and CLINIC.phone in said, said
-    assert slot_values(servers, sender, "callback_requested") == [True]
+    assert not slot_values(servers, sender, "urgent_flagged")  # a plain statement is no alarm
+    reaches_the_clinic(servers, sender, reply_text(servers.send(sender, "now I've got new brown spots on my cheeks")))
 
 
 @pytest.mark.parametrize("message", ["had microneedling yesterday and my face is red, is that normal?",
@@ -122,6 +131,17 @@ def test_what_the_page_calls_normal_is_answered_without_a_flag(servers, sender, 
     said = reply_text(servers.send(sender, message))
     assert "please call" not in said
     assert not slot_values(servers, sender, "callback_requested")
+
+
+# -- 5. Single words that pulled to the wrong answer ----------------------------
+
+@pytest.mark.parametrize("message", ["do I need someone to drive me home?",
+                                     "can I get the bus home after my appointment",
+                                     "should I bring a friend to take me home afterwards?"])
+def test_getting_home_is_not_a_home_roller_question(servers, sender, message) -> None:
+    servers.send(sender, message)
+    entries = [e.get("metadata", {}).get("kb_entry") for e in servers.events(sender) if e["event"] == "bot"]
+    assert "at_home_rollers" not in entries
 
 
 # -- 8. Social turns and the clinic's details ----------------------------------

@@ -218,3 +218,15 @@ def test_a_learned_urgent_guess_about_something_else_than_skin_is_not_the_clinic
                                  {"name": "out_of_scope", "confidence": 0.2}], add_to_output=True)
     [msg] = RedFlagGate(RedFlagGate.get_default_config()).process([msg])
     assert msg.get(INTENT)["name"] == "out_of_scope" and urgency(msg) == []
+
+
+@pytest.mark.parametrize("text", ["I had microneedling on my face last week", "had my third session on my cheeks yesterday",
+                                  "my treatment was on monday, on my forehead"])
+def test_a_learned_urgent_guess_needs_something_happening_to_the_skin(text: str) -> None:
+    """Saying one was treated is the start of many stories, not a complication."""
+    msg = Message(data={TEXT: text})
+    msg.set(INTENT, {"name": "urgent_symptom", "confidence": 0.7}, add_to_output=True)
+    msg.set(INTENT_RANKING_KEY, [{"name": "urgent_symptom", "confidence": 0.7},
+                                 {"name": "ask_side_effects", "confidence": 0.2}], add_to_output=True)
+    [msg] = RedFlagGate(RedFlagGate.get_default_config()).process([msg])
+    assert msg.get(INTENT)["name"] == "ask_side_effects" and urgency(msg) == []

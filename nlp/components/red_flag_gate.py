@@ -47,6 +47,20 @@ SKIN_WORDS = re.compile(
     r"treatment|session|needl\w*|roller|pen|serum|cream|reaction|clinic|procedure)\b",
     re.IGNORECASE,
 )
+# A report of a complication says what the skin or body is doing; "I had
+# microneedling on my face last week" says nothing yet and is no emergency.
+REACTION_WORDS = re.compile(
+    r"\b(red\w*|swell\w*|swollen|puff\w*|burn\w*|scald\w*|sting\w*|itch\w*|rash\w*|bumps?|bumpy|spots?|spotty|"
+    r"pimples?|pustules?|blister\w*|crust\w*|scab\w*|ooz\w*|weep\w*|pus|raw|sore\w*|pain\w*|hurt\w*|ach\w*|"
+    r"throb\w*|tender|bleed\w*|blood\w*|bruis\w*|dark\w*|patch\w*|marks?|dots?|scar\w*|sunken|lumps?|lumpy|hives?|"
+    r"welts?|peel\w*|flak\w*|hot|warm|heat|fever\w*|temp\w*|shak\w*|shiver\w*|chills?|unwell|sick|ill|dizzy|"
+    r"faint\w*|nause\w*|wrong|worse\w*|bad|badly|infect\w*|impetigo|react\w*|allerg\w*|tight\w*|tingl\w*|numb\w*|"
+    r"angry|inflam\w*|irritat\w*|discolou?r\w*|pigment\w*|grey|gray|white\w*|yellow\w*|green\w*|purple\w*|"
+    r"black|brown|shiny|weird|strange|awful|terrible|horrible|spread\w*|moving|growing|bigger|crack\w*|split\w*|"
+    r"shut|closed|breath\w*|throat|tongue|swallow\w*|vision|blurr\w*|rough|holes?|pits?|dents?|ridges?|lines?|"
+    r"tracks?|cuts?|wounds?|open|leak\w*|drip\w*|fluid|sticky|wet|smell\w*|fading|settling|healing|not right)\b",
+    re.IGNORECASE,
+)
 TRIAGE = "triage"
 URGENCY = "urgency"
 NOW, TODAY = "now", "today"
@@ -101,10 +115,11 @@ class RedFlagGate(GraphComponent):
             self._set_intent(message, self._before)
             message.set(TRIAGE, Timing.BEFORE.value, add_to_output=True)
             return
-        if not flags and not (reports_on_self(text) and about_skin(message)):
-            # The learned models call it urgent, but nobody says it happens to
-            # their skin ("What are the warning signs of a bad reaction?", "I
-            # think I have a UTI"): answered as the next likeliest intent.
+        if not flags and not (reports_on_self(text) and about_skin(message) and REACTION_WORDS.search(text)):
+            # The learned models call it urgent, but nobody says something is
+            # happening to their skin ("What are the warning signs of a bad
+            # reaction?", "I think I have a UTI", "I had microneedling last
+            # week"): answered as the next likeliest intent.
             self._drop_urgent(message)
             return
         if flags and not predicted_urgent:
