@@ -66,7 +66,7 @@ def personal_caveat(
     None when it made no such point."""
     factors = [e for e in entities if e[0] == "health_factor"]
     situation = next((value for etype, value in entities if etype in ("health_factor", "condition")),
-                     "your health history")
+                     "something about your health")
     if factors and answer.entry_id != "contraindications":
         send_answer(dispatcher, tracker, KB.answer("contraindications", factors))
         return factors[0][1]

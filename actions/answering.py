@@ -17,10 +17,17 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.buttons import topic_payload
+from actions.buttons import STAFF_BUTTON, topic_payload
 from actions.kb import Answer, Entity, KnowledgeBase
 from actions.multi_topic import topics_asked
-from actions.topics import entity_slot, follow_up, is_repeat, repeat_text, unspecific_text
+from actions.topics import (
+    REPEAT_PREFIX,
+    entity_slot,
+    follow_up,
+    is_repeat,
+    repeat_text,
+    unspecific_text,
+)
 
 
 @dataclass
@@ -80,11 +87,22 @@ def _meta(answer: Answer) -> Dict[str, Any]:
     return {"kb_entry": answer.entry_id, "kb_variant": entity_slot(answer.variant)}
 
 
+def repeated_just_now(tracker: Tracker) -> bool:
+    """Whether the assistant's last reply was already the short "As I mentioned" form."""
+    said = [e for e in tracker.events if e.get("event") == "bot"]
+    return bool(said) and (said[-1].get("text") or "").startswith(REPEAT_PREFIX)
+
+
 def send_turn(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase, turn: Turn) -> None:
     """Sends the turn: on SMS one short answer with the other topics as options
-    (the channel keeps a reply within two segments), else one message per topic."""
+    (the channel keeps a reply within two segments), else one message per topic.
+    Asked a third time, the page has nothing more to say: the team is offered."""
     on_sms = tracker.get_latest_input_channel() == "sms"
     first, extras = turn.answers[0], turn.answers[1:]
+    if turn.repeat and not extras and not turn.unspecific and repeated_just_now(tracker):
+        related = [_button(kb, r) for r in kb.entries[first.entry_id].related]
+        dispatcher.utter_message(response="utter_no_more_detail", buttons=related + [STAFF_BUTTON], **_meta(first))
+        return
     if turn.unspecific:
         text = unspecific_text(first, turn.unspecific, on_sms)
     elif turn.repeat:

@@ -13,8 +13,11 @@ from typing import List, Optional, Tuple
 
 import pytest
 
+from actions.clinic import load_clinic
 from actions.kb import KnowledgeBase
 from actions.topics import REPEAT_PREFIX
+
+CLINIC = load_clinic()
 
 KB = KnowledgeBase.load()
 
@@ -112,11 +115,13 @@ def test_the_same_topic_again_gets_the_short_version(servers, sender, first, aga
     assert text.startswith(REPEAT_PREFIX) and text != before[2] and len(text) < len(before[2])
 
 
-def test_a_third_time_is_still_short_and_a_new_topic_is_full_again(servers, sender) -> None:
-    """Before: the pain paragraph three times."""
-    for message in ("does microneedling hurt", "so will I feel anything?", "is it painful though?"):
-        replies = answers(servers, sender, message)
-    assert replies[0][2].startswith(REPEAT_PREFIX)
+def test_a_third_time_offers_the_team_and_a_new_topic_is_full_again(servers, sender) -> None:
+    """Before: the pain paragraph three times; then the short form twice."""
+    texts_said = [answers(servers, sender, message)[0][2]
+                  for message in ("does microneedling hurt", "so will I feel anything?", "is it painful though?")]
+    assert texts_said[1].startswith(REPEAT_PREFIX)
+    assert texts_said[2] != texts_said[1] and "all the clinic's page says" in texts_said[2]
+    assert CLINIC.phone in texts_said[2]
     (downtime,) = answers(servers, sender, "how long is the recovery")
     assert downtime[2] == KB.entries["downtime"].main.answer
 
