@@ -67,7 +67,10 @@ def personal_caveat(
     factors = [e for e in entities if e[0] == "health_factor"]
     situation = next((value for etype, value in entities if etype in ("health_factor", "condition")),
                      "something about your health")
-    if factors and answer.entry_id != "contraindications":
+    # "I'm pregnant and have melasma": the melasma variant of contraindications
+    # says nothing of pregnancy, so the factor's own reply follows it.
+    answered_factor = answer.entry_id == "contraindications" and (answer.variant or ("",))[0] != "condition"
+    if factors and not answered_factor:
         send_answer(dispatcher, tracker, KB.answer("contraindications", factors))
         return factors[0][1]
     text = tracker.latest_message.get("text") or ""

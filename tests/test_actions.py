@@ -199,3 +199,57 @@ def test_fallback_two_stages() -> None:
     messages, _ = run(ActionFallback(), second)
     assert messages[0]["response"] == "utter_fallback_handoff"
     assert messages[0]["buttons"] == [STAFF_BUTTON]
+
+
+# --- Every health factor is acknowledged, whatever else the message names ---
+
+FAQ_INTENTS = sorted({i for e in KB.entries.values() for i in e.intents})
+# What the page covers: the values some entry has its own answer for.
+COVERED = {
+    (etype, value)
+    for entry in KB.entries.values()
+    for etype, values in entry.variants.items()
+    for value in values
+}
+# "doesn't cover (microneedling and) acne scars"; "doesn't list acne scars" only
+# for what the page lists as treated ("doesn't list cold sores among the
+# conditions it treats" is true).
+DENIES = r"\b(?:doesn't|does not)\s+(?:cover|mention|say anything about{listed})\s+(?:microneedling (?:and|with) )?(?:the )?{value}\b"
+TREATED = {v for v, t in KB.entries["conditions_treated"].variants["condition"].items() if t.answer.startswith(("Yes", "Sunken", "Ice-pick", "The page lists"))}
+
+
+def situations() -> List[tuple]:
+    """(health factor, condition or body area) for every value of terms.yml."""
+    return [
+        (factor, (etype, value))
+        for factor in KB.terms["health_factor"]
+        for etype in ("condition", "body_area")
+        for value in KB.terms[etype]
+    ]
+
+
+def said(messages: List[dict]) -> str:
+    return " ".join(m.get("text") or "" for m in messages)
+
+
+@pytest.mark.parametrize("intent", [*FAQ_INTENTS, "out_of_scope"])
+def test_a_health_factor_is_always_acknowledged_and_covered_things_never_denied(intent: str) -> None:
+    """'I'm on Accutane, can I have it for my acne scars?' in every topic: the
+    reply names isotretinoin, and never says the page doesn't cover acne scars."""
+    import re
+
+    action = ActionOutOfScope() if intent == "out_of_scope" else ActionAnswerQuestion()
+    failures = []
+    for factor, (etype, value) in situations():
+        for factor_first in (True, False):
+            text = f"i'm on {factor}, can i have it for my {value}?" if factor_first else \
+                f"i have {value} and i'm on {factor}, can i have it?"
+            tracker = make_tracker(text, intent, [("health_factor", factor, factor), (etype, value, value)])
+            messages, _ = run(action, tracker)
+            reply = said(messages)
+            if factor not in reply:
+                failures.append(f"{text!r}: {factor} not acknowledged: {reply[:120]!r}")
+            denies = DENIES.format(value=re.escape(value), listed="|list" if value in TREATED else "")
+            if (etype, value) in COVERED and re.search(denies, reply, re.IGNORECASE):
+                failures.append(f"{text!r}: says the page doesn't cover {value}: {reply[:160]!r}")
+    assert not failures, f"{len(failures)} failures, e.g.\n" + "\n".join(failures[:8])
