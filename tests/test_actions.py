@@ -232,19 +232,28 @@ def said(messages: List[dict]) -> str:
     return " ".join(m.get("text") or "" for m in messages)
 
 
-@pytest.mark.parametrize("intent", [*FAQ_INTENTS, "out_of_scope"])
-def test_a_health_factor_is_always_acknowledged_and_covered_things_never_denied(intent: str) -> None:
-    """'I'm on Accutane, can I have it for my acne scars?' in every topic: the
-    reply names isotretinoin, and never says the page doesn't cover acne scars."""
+ACTIONS = {"out_of_scope": ActionOutOfScope, "nlu_fallback": ActionFallback}
+
+
+@pytest.mark.parametrize("intent", [*FAQ_INTENTS, "out_of_scope", "nlu_fallback"])
+@pytest.mark.parametrize("last_topic", [None, "needle_depth", "pain"])
+def test_a_health_factor_is_always_acknowledged_and_covered_things_never_denied(intent: str, last_topic) -> None:
+    """'I'm on Accutane, can I have it for my acne scars?' in every topic (and
+    after a topic, as a follow-up): the reply names isotretinoin, and never
+    says the page doesn't cover acne scars."""
     import re
 
-    action = ActionOutOfScope() if intent == "out_of_scope" else ActionAnswerQuestion()
+    action = ACTIONS.get(intent, ActionAnswerQuestion)()
     failures = []
     for factor, (etype, value) in situations():
-        for factor_first in (True, False):
-            text = f"i'm on {factor}, can i have it for my {value}?" if factor_first else \
-                f"i have {value} and i'm on {factor}, can i have it?"
-            tracker = make_tracker(text, intent, [("health_factor", factor, factor), (etype, value, value)])
+        for text in (
+            f"i'm on {factor}, can i have it for my {value}?",
+            f"i have {value} and i'm on {factor}, can i have it?",
+            f"{factor}, what about my {value}?",
+        ):
+            tracker = make_tracker(
+                text, intent, [("health_factor", factor, factor), (etype, value, value)], last_topic=last_topic
+            )
             messages, _ = run(action, tracker)
             reply = said(messages)
             if factor not in reply:
