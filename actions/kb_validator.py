@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Pattern, Set, Tuple
 
@@ -60,7 +60,7 @@ class Style:
     caveats: Tuple[CaveatRule, ...] = ()
     forbidden: Tuple[Tuple[Pattern[str], str], ...] = ()
     jargon: Tuple[Tuple[Pattern[str], Pattern[str]], ...] = ()
-    british: Dict[str, str] = None  # type: ignore[assignment]
+    british: Dict[str, str] = field(default_factory=dict)
 
 
 def _regex(pattern: str) -> Pattern[str]:
@@ -118,7 +118,7 @@ def check_style(where: str, entry_id: str, text: AnswerText, style: Style, fill_
             found = term.search(raw)
             if found and not plain.search(raw):
                 problems.append(f"{where}: {kind} uses {found.group(0)!r} without explaining it in plain words")
-        for british, us in (style.british or {}).items():
+        for british, us in style.british.items():
             if re.search(rf"\b{re.escape(british)}\b", raw, re.IGNORECASE):
                 problems.append(f"{where}: {kind} spells {british!r}: use the US {us!r}")
     return problems
