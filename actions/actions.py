@@ -67,7 +67,10 @@ def personal_caveat(
     factors = [e for e in entities if e[0] == "health_factor"]
     situation = next((value for etype, value in entities if etype in ("health_factor", "condition")),
                      "something about your health")
-    if factors and answer.entry_id != "contraindications":
+    # "I'm pregnant and have melasma": the melasma variant of contraindications
+    # says nothing of pregnancy, so the factor's own reply follows it.
+    answered_factor = answer.entry_id == "contraindications" and (answer.variant or ("",))[0] != "condition"
+    if factors and not answered_factor:
         send_answer(dispatcher, tracker, KB.answer("contraindications", factors))
         return factors[0][1]
     text = tracker.latest_message.get("text") or ""
@@ -106,6 +109,20 @@ def answer_worry(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Eve
     """A worry after treatment the classifier did not place: the page's side effects, then the clinic."""
     send_answer(dispatcher, tracker, KB.answer("side_effects", []))
     return [SlotSet("last_topic", "side_effects"), *after_treatment(dispatcher, tracker)]
+
+
+def answer_health_factor(
+    dispatcher: CollectingDispatcher, tracker: Tracker, entities: List[Entity]
+) -> List[EventType]:
+    """"Can I have it while pregnant?": the page is silent, so say that, name
+    what it does say about who should wait, and send to the doctor. Returns
+    the events, none when the message names no health factor."""
+    factors = [e for e in entities if e[0] == "health_factor"]
+    if not factors:
+        return []
+    answer = KB.answer("contraindications", factors)
+    send_answer(dispatcher, tracker, answer)
+    return [SlotSet("last_topic", answer.entry_id), *declined(factors[0][1])]
 
 
 def worry_beyond_normal(tracker: Tracker) -> bool:
@@ -215,13 +232,9 @@ class ActionOutOfScope(Action):
         if looks_non_english(tracker.latest_message.get("text") or ""):
             dispatcher.utter_message(response="utter_only_english", buttons=[STAFF_BUTTON])
             return []
-        factors = [e for e in entities if e[0] == "health_factor"]
+        factors = answer_health_factor(dispatcher, tracker, entities)
         if factors:
-            # "Can I have it while pregnant?": the page is silent, so say that,
-            # name what it does say about who should wait, and send to the doctor.
-            answer = KB.answer("contraindications", factors)
-            send_answer(dispatcher, tracker, answer)
-            return [SlotSet("last_topic", answer.entry_id), *declined(factors[0][1])]
+            return factors
         dispatcher.utter_message(
             response="utter_out_of_scope",
             buttons=[topic_button(t) for t in suggested_topics(tracker)] + [STAFF_BUTTON],
@@ -256,6 +269,9 @@ class ActionFallback(Action):
         if looks_non_english(text):
             dispatcher.utter_message(response="utter_only_english", buttons=[STAFF_BUTTON])
             return []
+        factors = answer_health_factor(dispatcher, tracker, entities)  # "accutane??" is not lost either
+        if factors:
+            return factors
         if previous_message_missed(tracker):
             dispatcher.utter_message(response="utter_fallback_handoff", buttons=[STAFF_BUTTON])
             return []

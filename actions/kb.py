@@ -18,6 +18,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The knowledge base folder; KB_DIR in the environment points elsewhere (tests).
 KB_DIR = Path(os.environ.get("KB_DIR") or PROJECT_ROOT / "data" / "kb")
 TERMS_FILE = "terms.yml"
+# Editorial rules the validator applies to every answer (not entries).
+CAVEATS_FILE = "caveats.yml"
+LANGUAGE_FILE = "language.yml"
+NOT_ENTRIES = {TERMS_FILE, CAVEATS_FILE, LANGUAGE_FILE}
 
 Entity = Tuple[str, str]  # (entity type, canonical value)
 
@@ -104,7 +108,7 @@ class KnowledgeBase:
         """Reads every entry file and the terms file of `kb_dir`."""
         entries = []
         for path in sorted(kb_dir.glob("*.yml")):
-            if path.name == TERMS_FILE:
+            if path.name in NOT_ENTRIES:
                 continue
             entries.append(_entry(yaml.safe_load(path.read_text(encoding="utf-8"))))
         terms = load_terms(kb_dir / TERMS_FILE)

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, List, Set
+from typing import Dict, Iterable, List, Optional, Pattern, Set, Tuple
 
+import textstat
 import yaml
 
 from actions.gsm7 import is_gsm7
-from actions.kb import KB_DIR, PROJECT_ROOT, AnswerText, Entry, KnowledgeBase
+from actions.kb import (
+    CAVEATS_FILE,
+    KB_DIR,
+    LANGUAGE_FILE,
+    PROJECT_ROOT,
+    AnswerText,
+    Entry,
+    KnowledgeBase,
+)
 
 PAGE_FILE = PROJECT_ROOT / "data" / "source" / "microneedling-patient-page.txt"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
@@ -25,6 +35,93 @@ NUMBER_WORDS = {
     "two": "2", "three": "3", "four": "4", "five": "5",
     "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
 }
+
+
+# Flesch-Kincaid grade (textstat) a patient should be able to read.
+SHORT_MAX_GRADE = 8.0
+FULL_MAX_GRADE = 9.0
+
+
+@dataclass(frozen=True)
+class CaveatRule:
+    """Wherever `claim` matches a text of `entries` (all when empty), `caveat` must too."""
+
+    name: str
+    caveat: Pattern[str]
+    claim: Optional[Pattern[str]] = None
+    entries: Tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Style:
+    """The editorial rules of caveats.yml and language.yml."""
+
+    caveats: Tuple[CaveatRule, ...] = ()
+    forbidden: Tuple[Tuple[Pattern[str], str], ...] = ()
+    jargon: Tuple[Tuple[Pattern[str], Pattern[str]], ...] = ()
+    british: Dict[str, str] = field(default_factory=dict)
+
+
+def _regex(pattern: str) -> Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def load_style(kb_dir: Path = KB_DIR) -> Style:
+    """Reads the caveat rules and the plain-language lists (absent files: no rules)."""
+    def read(name: str) -> dict:
+        path = kb_dir / name
+        return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+
+    caveats, language = read(CAVEATS_FILE), read(LANGUAGE_FILE)
+    rules = tuple(
+        CaveatRule(
+            name=str(rule["name"]),
+            caveat=_regex(rule["caveat"]),
+            claim=_regex(rule["claim"]) if rule.get("claim") else None,
+            entries=tuple(rule.get("entries") or ()),
+            source=str(rule.get("source") or ""),
+        )
+        for rule in caveats.get("caveats") or []
+    )
+    forbidden = tuple((_regex(f["pattern"]), str(f.get("why", ""))) for f in caveats.get("forbidden") or [])
+    jargon = tuple((_regex(j["term"]), _regex(j["plain"])) for j in language.get("jargon") or [])
+    british = {str(k): str(v) for k, v in (language.get("british") or {}).items()}
+    return Style(rules, forbidden, jargon, british)
+
+
+def reading_grade(text: str) -> float:
+    """Flesch-Kincaid grade of a text (textstat, syllables by pyphen)."""
+    return float(textstat.flesch_kincaid_grade(text)) if text.strip() else 0.0
+
+
+def check_style(where: str, entry_id: str, text: AnswerText, style: Style, fill_values: Iterable[str]) -> List[str]:
+    """Caveats, absolutes, attribution, plain words, US spelling and reading grade
+    of one answer text, full and short, in every filled-in form."""
+    problems: List[str] = []
+    values = list(fill_values) or [""]
+    for kind, raw, max_grade in (("answer", text.answer, FULL_MAX_GRADE), ("short", text.short, SHORT_MAX_GRADE)):
+        forms = {raw.replace("{value}", v) for v in values} if "{value}" in raw else {raw}
+        grade = max(reading_grade(f) for f in forms)
+        if grade > max_grade:
+            problems.append(f"{where}: {kind} reads at grade {grade:.1f} (max {max_grade:g})")
+        for rule in style.caveats:
+            if rule.entries and entry_id not in rule.entries:
+                continue
+            if (rule.claim is None or rule.claim.search(raw)) and not rule.caveat.search(raw):
+                problems.append(f"{where}: {kind} lacks the caveat {rule.name!r}")
+        for pattern, why in style.forbidden:
+            found = pattern.search(raw)
+            if found:
+                problems.append(f"{where}: {kind} says {found.group(0)!r}: {why}")
+        for term, plain in style.jargon:
+            found = term.search(raw)
+            if found and not plain.search(raw):
+                problems.append(f"{where}: {kind} uses {found.group(0)!r} without explaining it in plain words")
+        for british, us in style.british.items():
+            if re.search(rf"\b{re.escape(british)}\b", raw, re.IGNORECASE):
+                problems.append(f"{where}: {kind} spells {british!r}: use the US {us!r}")
+    return problems
 
 
 class KnowledgeBaseError(ValueError):
@@ -74,12 +171,26 @@ def _check_text(where: str, text: AnswerText, page: str, fill_values: Iterable[s
     return problems
 
 
-def check_entry(entry: Entry, kb: KnowledgeBase, page: str) -> List[str]:
+def texts_of(entry: Entry, kb: KnowledgeBase) -> List[Tuple[str, AnswerText, List[str]]]:
+    """Every answer text of an entry: (label, text, values "{value}" can take)."""
+    found: List[Tuple[str, AnswerText, List[str]]] = [("main", entry.main, [])]
+    for etype, values in entry.variants.items():
+        found += [(f"variant {etype}={value}", text, []) for value, text in values.items()]
+    for etype, text in entry.unlisted.items():
+        fill = [v for v in kb.terms.get(etype, {}) if v not in entry.variants.get(etype, {})]
+        found.append((f"unlisted {etype}", text, fill))
+    return found
+
+
+def check_entry(entry: Entry, kb: KnowledgeBase, page: str, style: Optional[Style] = None) -> List[str]:
     """Problems of one entry (empty when it is sound)."""
     where = f"entry {entry.id!r}"
     problems = []
     if not entry.intents:
         problems.append(f"{where}: answers no intent")
+    if style is not None:
+        for label, text, fill in texts_of(entry, kb):
+            problems += check_style(where if label == "main" else f"{where} {label}", entry.id, text, style, fill)
     problems += _check_text(where, entry.main, page, ())
     for etype, values in entry.variants.items():
         known = kb.terms.get(etype)
@@ -131,11 +242,15 @@ def validate(
     kb = KnowledgeBase.load(kb_dir)
     page = _squash(page_file.read_text(encoding="utf-8"))
     domain = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
+    style = load_style(kb_dir)
     problems = []
     if not kb.entries:
         problems.append(f"no entries in {kb_dir}")
+    for rule in style.caveats:
+        if rule.source and _squash(rule.source) not in page:
+            problems.append(f"caveat {rule.name!r}: source not found verbatim in the page: {rule.source!r}")
     for entry in kb.entries.values():
-        problems += check_entry(entry, kb, page)
+        problems += check_entry(entry, kb, page, style)
     problems += check_domain(kb, domain)
     if problems:
         raise KnowledgeBaseError(problems)
@@ -148,8 +263,22 @@ def main() -> int:
     except KnowledgeBaseError as error:
         print(error, file=sys.stderr)
         return 1
+    print(f"reading grade (Flesch-Kincaid; full max {FULL_MAX_GRADE:g}, short max {SHORT_MAX_GRADE:g}):")
+    for line in grade_report(kb):
+        print("  " + line)
     print(f"knowledge base OK: {len(kb.entries)} entries, all sources found in {PAGE_FILE.name}")
     return 0
+
+
+def grade_report(kb: KnowledgeBase) -> List[str]:
+    """One line per answer text: its reading grade, full and short."""
+    lines = []
+    for entry in kb.entries.values():
+        for label, text, fill in texts_of(entry, kb):
+            full = max(reading_grade(text.answer.replace("{value}", v)) for v in fill or [""])
+            short = max(reading_grade(text.short.replace("{value}", v)) for v in fill or [""])
+            lines.append(f"{entry.id + ' ' + label:56} full {full:4.1f}  short {short:4.1f}")
+    return lines
 
 
 if __name__ == "__main__":

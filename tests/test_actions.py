@@ -84,7 +84,7 @@ def test_sms_gets_the_short_answer_and_keeps_the_full_one() -> None:
         ("how deep on my forehead", "ask_needle_depth", ("body_area", "forehead", "forehead"), "shorter"),
         ("how deep for cheeks", "ask_needle_depth", ("body_area", "cheeks", "cheeks"), "longer"),
         ("does it help ice pick scars", "ask_conditions_treated", ("condition", "ice-pick scars", "ice pick scars"), "less effective"),
-        ("is it ok with melasma", "ask_pigmentation_risk", ("condition", "melasma", "melasma"), "without the risk"),
+        ("is it ok with melasma", "ask_pigmentation_risk", ("condition", "melasma", "melasma"), "not expected"),
         ("does it help hair loss", "ask_hair_loss", ("condition", "hair loss", "hair loss"), "minoxidil"),
     ],
 )
@@ -130,7 +130,7 @@ def test_own_situation_the_page_does_not_cover_gets_no_personal_yes() -> None:
     messages, _ = run(ActionAnswerQuestion(), tracker)
     assert len(messages) == 1
     text = messages[0]["text"]
-    assert "doesn't cover microneedling and eczema" in text and "depends on your own situation" in text
+    assert "doesn't name eczema as a reason to wait" in text and "depends on your own situation" in text
     assert "yes" not in text.lower().split()
 
 
@@ -199,3 +199,66 @@ def test_fallback_two_stages() -> None:
     messages, _ = run(ActionFallback(), second)
     assert messages[0]["response"] == "utter_fallback_handoff"
     assert messages[0]["buttons"] == [STAFF_BUTTON]
+
+
+# --- Every health factor is acknowledged, whatever else the message names ---
+
+FAQ_INTENTS = sorted({i for e in KB.entries.values() for i in e.intents})
+# What the page covers: the values some entry has its own answer for.
+COVERED = {
+    (etype, value)
+    for entry in KB.entries.values()
+    for etype, values in entry.variants.items()
+    for value in values
+}
+# "doesn't cover (microneedling and) acne scars"; "doesn't list acne scars" only
+# for what the page lists as treated ("doesn't list cold sores among the
+# conditions it treats" is true).
+DENIES = r"\b(?:doesn't|does not)\s+(?:cover|mention|say anything about{listed})\s+(?:microneedling (?:and|with) )?(?:the )?{value}\b"
+TREATED = {v for v, t in KB.entries["conditions_treated"].variants["condition"].items() if t.answer.startswith(("Yes", "Sunken", "Ice-pick", "The page lists"))}
+
+
+def situations() -> List[tuple]:
+    """(health factor, condition or body area) for every value of terms.yml."""
+    return [
+        (factor, (etype, value))
+        for factor in KB.terms["health_factor"]
+        for etype in ("condition", "body_area")
+        for value in KB.terms[etype]
+    ]
+
+
+def said(messages: List[dict]) -> str:
+    return " ".join(m.get("text") or "" for m in messages)
+
+
+ACTIONS = {"out_of_scope": ActionOutOfScope, "nlu_fallback": ActionFallback}
+
+
+@pytest.mark.parametrize("intent", [*FAQ_INTENTS, "out_of_scope", "nlu_fallback"])
+@pytest.mark.parametrize("last_topic", [None, "needle_depth", "pain"])
+def test_a_health_factor_is_always_acknowledged_and_covered_things_never_denied(intent: str, last_topic) -> None:
+    """'I'm on Accutane, can I have it for my acne scars?' in every topic (and
+    after a topic, as a follow-up): the reply names isotretinoin, and never
+    says the page doesn't cover acne scars."""
+    import re
+
+    action = ACTIONS.get(intent, ActionAnswerQuestion)()
+    failures = []
+    for factor, (etype, value) in situations():
+        for text in (
+            f"i'm on {factor}, can i have it for my {value}?",
+            f"i have {value} and i'm on {factor}, can i have it?",
+            f"{factor}, what about my {value}?",
+        ):
+            tracker = make_tracker(
+                text, intent, [("health_factor", factor, factor), (etype, value, value)], last_topic=last_topic
+            )
+            messages, _ = run(action, tracker)
+            reply = said(messages)
+            if factor not in reply:
+                failures.append(f"{text!r}: {factor} not acknowledged: {reply[:120]!r}")
+            denies = DENIES.format(value=re.escape(value), listed="|list" if value in TREATED else "")
+            if (etype, value) in COVERED and re.search(denies, reply, re.IGNORECASE):
+                failures.append(f"{text!r}: says the page doesn't cover {value}: {reply[:160]!r}")
+    assert not failures, f"{len(failures)} failures, e.g.\n" + "\n".join(failures[:8])
