@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.red_flags import reports_on_self
+from nlp.person import reports_on_self
 from nlp.timing import Timing, treatment_timing
 
 NUMBERS = {"four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a": 1, "one": 1,

@@ -28,6 +28,8 @@ import spacy
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
+from nlp.person import FIRST_PERSON
+
 # Signs that are urgent by themselves.
 ALONE: Dict[str, List[List[dict]]] = {
     "fever": [
@@ -196,7 +198,6 @@ def _dismissed(doc: Doc, span: Span, clause: Tuple[int, int], played_down_counts
     return False
 
 
-FIRST_PERSON = {"i", "i'm", "im", "i've", "ive", "my", "me", "mine", "myself", "we", "our", "us"}
 # A question about what usually happens, not a report: "how long do lips
 # swell after fillers?", "why do you get cold sores after a peel?".
 GENERAL_QUESTION = re.compile(
@@ -204,11 +205,6 @@ GENERAL_QUESTION = re.compile(
     r"when (do|does|should)|is it (normal|common|usual)|can (you|it|microneedling))\b",
     re.IGNORECASE,
 )
-
-
-def reports_on_self(text: str) -> bool:
-    """Whether the writer speaks of themselves (I, my, me, we...)."""
-    return bool(FIRST_PERSON & {w.lower() for w in re.findall(r"[A-Za-z']+", text)})
 
 
 def _general(text: str) -> bool:

@@ -125,12 +125,14 @@ def test_treatment_said_earlier_counts_for_a_later_worry(servers, sender) -> Non
 
 
 @pytest.mark.parametrize("message", ["had microneedling yesterday and my face is red, is that normal?",
+                                     "I had microneedling 3 days ago and my face is still red, is that normal?",
                                      "how long does the redness last after microneedling?",
                                      "will I get dark patches afterwards?"])
 def test_what_the_page_calls_normal_is_answered_without_a_flag(servers, sender, message) -> None:
     said = reply_text(servers.send(sender, message))
     assert "please call" not in said
     assert not slot_values(servers, sender, "callback_requested")
+    assert not slot_values(servers, sender, "urgent_flagged")
 
 
 # -- 5. Single words that pulled to the wrong answer ----------------------------

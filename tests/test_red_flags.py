@@ -230,3 +230,16 @@ def test_a_learned_urgent_guess_needs_something_happening_to_the_skin(text: str)
                                  {"name": "ask_side_effects", "confidence": 0.2}], add_to_output=True)
     [msg] = RedFlagGate(RedFlagGate.get_default_config()).process([msg])
     assert msg.get(INTENT)["name"] == "ask_side_effects" and urgency(msg) == []
+
+
+def test_an_unsure_learned_urgent_guess_is_not_an_emergency() -> None:
+    """Normal redness on day 3, read as urgent at 0.4 by the classifier alone
+    (the detector, at 0.87 and above, would have set a higher confidence)."""
+    msg = Message(data={TEXT: "I had microneedling 3 days ago and my face is still red, is that normal?"})
+    msg.set(INTENT, {"name": "urgent_symptom", "confidence": 0.41}, add_to_output=True)
+    msg.set(INTENT_RANKING_KEY, [{"name": "urgent_symptom", "confidence": 0.41},
+                                 {"name": "ask_side_effects", "confidence": 0.3}], add_to_output=True)
+    [msg] = RedFlagGate(RedFlagGate.get_default_config()).process([msg])
+    assert msg.get(INTENT)["name"] == "ask_side_effects" and urgency(msg) == []
+    sure = gated("I had microneedling 3 days ago and my face is raw and weeping", "urgent_symptom")
+    assert sure.get(INTENT)["name"] == "urgent_symptom" and urgency(sure) == ["today"]
