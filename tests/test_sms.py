@@ -95,6 +95,22 @@ def test_buttons_become_numbered_options_and_a_number_picks_one(sms, twilio, num
     assert bodies[1].startswith(first_related.main.short[:40])
 
 
+def test_two_questions_by_text_get_one_answer_and_the_other_as_the_first_option(sms, twilio, number) -> None:
+    """Issue 13 item 7 on SMS: one short answer within two segments, the second
+    question offered first among the numbered options, and it works."""
+    text_in(sms, number, "hi")
+    twilio.wait_for(number, 1)  # the notice goes with the first reply
+    text_in(sms, number, "does it hurt and how many sessions will I need?")  # sessions: not among pain's related topics
+    [_, body] = twilio.wait_for(number, 2)
+    assert segments_ok(body), (len(body), body)
+    assert body.startswith(KB.entries["pain"].main.short[:30]), body
+    option = KB.entries["sessions"].title.rstrip("?").lower()
+    assert f"reply 1 for {option}" in body.lower(), body
+    text_in(sms, number, "1")
+    bodies = twilio.wait_for(number, 3)
+    assert bodies[2].startswith(KB.entries["sessions"].main.short[:30]), bodies[2]
+
+
 def test_stop_silences_until_start_and_survives_a_restart(sms, twilio, number) -> None:
     text_in(sms, number, "  stop ")
     text_in(sms, number, "does it hurt?")
