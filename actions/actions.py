@@ -22,7 +22,6 @@ from actions.understanding import (
     entities_of,
     is_personal_question,
 )
-from nlp.language import looks_non_english
 
 KB: KnowledgeBase = validate()
 
@@ -229,9 +228,6 @@ class ActionOutOfScope(Action):
         if turn:
             send_turn(dispatcher, tracker, KB, turn)
             return remember(turn)
-        if looks_non_english(tracker.latest_message.get("text") or ""):
-            dispatcher.utter_message(response="utter_only_english", buttons=[STAFF_BUTTON])
-            return []
         factors = answer_health_factor(dispatcher, tracker, entities)
         if factors:
             return factors
@@ -266,9 +262,6 @@ class ActionFallback(Action):
         if turn:
             send_turn(dispatcher, tracker, KB, turn)
             return remember(turn)
-        if looks_non_english(text):
-            dispatcher.utter_message(response="utter_only_english", buttons=[STAFF_BUTTON])
-            return []
         factors = answer_health_factor(dispatcher, tracker, entities)  # "accutane??" is not lost either
         if factors:
             return factors

@@ -185,11 +185,6 @@ def test_fallback_without_words_offers_the_topics(text: str) -> None:
     assert [m["response"] for m in messages] == ["utter_greet"]
 
 
-def test_fallback_in_another_language() -> None:
-    messages, _ = run(ActionFallback(), make_tracker("¿Duele mucho el tratamiento? ¿Cuánto cuesta?", "nlu_fallback"))
-    assert messages[0]["response"] == "utter_only_english"
-
-
 def test_fallback_two_stages() -> None:
     first = make_tracker("blorp the snargle", "nlu_fallback", ranking=["nlu_fallback", "ask_downtime", "ask_aftercare"])
     messages, _ = run(ActionFallback(), first)
