@@ -41,7 +41,7 @@ TRAINING_INPUTS = [
 
 # Components that hold no trained state (the red-flag gate): their code is
 # loaded at run time, so changing it needs no retraining.
-INFERENCE_ONLY = {"red_flags.py", "red_flag_gate.py", "timing.py", "scope_gate.py", "person.py", "language.py"}
+INFERENCE_ONLY = {"red_flags.py", "red_flag_gate.py", "timing.py", "scope_gate.py", "person.py", "language.py", "intent_override.py"}
 
 
 def input_files() -> List[Path]:

@@ -28,13 +28,14 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from nlp.components.feature_groups import FeatureGroups
+from nlp.components.intent_override import put_first
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "complication_detector.joblib"
@@ -146,8 +147,5 @@ class ComplicationDetector(GraphComponent):
                         add_to_output=True)
             if p < self._threshold or (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == urgent:
                 continue
-            chosen = {INTENT_NAME_KEY: urgent, "confidence": p}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != urgent]
-            message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+            put_first(message, urgent, p)
         return messages

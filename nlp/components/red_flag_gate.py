@@ -35,6 +35,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlp.components.intent_override import put_first
 from nlp.person import reports_on_self
 from nlp.red_flags import DANGER, find_red_flags
 from nlp.timing import Timing, treatment_timing
@@ -120,7 +121,7 @@ class RedFlagGate(GraphComponent):
             return
         danger = any(f.sign in DANGER for f in flags)
         if not danger and treatment_timing(text) is Timing.BEFORE:
-            self._set_intent(message, self._before)
+            put_first(message, self._before)
             message.set(TRIAGE, Timing.BEFORE.value, add_to_output=True)
             return
         confidence = (message.get(INTENT) or {}).get("confidence") or 0.0
@@ -135,7 +136,7 @@ class RedFlagGate(GraphComponent):
             self._drop_urgent(message)
             return
         if flags and not predicted_urgent:
-            self._set_intent(message, self._urgent)
+            put_first(message, self._urgent)
         self._add_urgency(message, NOW if flags else TODAY)
 
     def _drop_urgent(self, message: Message) -> None:
@@ -144,12 +145,6 @@ class RedFlagGate(GraphComponent):
         fallback = {INTENT_NAME_KEY: "nlu_fallback", "confidence": 1.0}
         message.set(INTENT, ranking[0] if ranking else fallback, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-
-    def _set_intent(self, message: Message, name: str) -> None:
-        chosen = {INTENT_NAME_KEY: name, "confidence": 1.0}
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
 
     @staticmethod
     def _add_urgency(message: Message, value: str) -> None:

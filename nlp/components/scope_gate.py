@@ -26,8 +26,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from nlp.components.intent_override import put_first
 
 TREATMENT = "treatment"
 MICRONEEDLING = "microneedling"
@@ -88,8 +90,5 @@ class ScopeGate(GraphComponent):
             text = message.get(TEXT) or ""
             if intent in KEPT or not about_another_treatment(treatments(message), intent, text):
                 continue
-            chosen = {INTENT_NAME_KEY: self._out, "confidence": 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != self._out]
-            message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+            put_first(message, self._out)
         return messages
