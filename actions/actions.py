@@ -2,11 +2,13 @@
 
 The knowledge base is loaded and validated when rasa_sdk imports this module,
 i.e. when the action server starts: a source quote missing from the clinic
-page stops the server instead of reaching a patient.
+page stops the server instead of reaching a patient, and so does, in strict
+mode, an entry no clinician has signed off as it stands (actions/kb_review.py).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -17,13 +19,19 @@ from actions.after_treatment import beyond_normal, says_treated
 from actions.answering import plan_turn, remember, send_turn
 from actions.buttons import STAFF_BUTTON, topic_payload
 from actions.kb import Answer, Entity, KnowledgeBase
-from actions.kb_validator import validate
+from actions.kb_review import review_problems
+from actions.kb_validator import PAGE_FILE, validate
 from actions.understanding import (
     entities_of,
     is_personal_question,
 )
 
-KB: KnowledgeBase = validate()
+logger = logging.getLogger(__name__)
+KB: KnowledgeBase = validate()  # strict mode (KB_REVIEW_STRICT): refuses entries not signed off
+_DUE = review_problems(KB, PAGE_FILE.read_text(encoding="utf-8"))
+if _DUE:
+    logger.warning("%d of %d knowledge-base entries await a clinician's review (make validate lists them)",
+                   len(_DUE), len(KB.entries))
 
 URGENT_INTENT = "urgent_symptom"
 # Parse output of the red-flag gate (nlp/components/red_flag_gate.py).

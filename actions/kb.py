@@ -21,7 +21,9 @@ TERMS_FILE = "terms.yml"
 # Editorial rules the validator applies to every answer (not entries).
 CAVEATS_FILE = "caveats.yml"
 LANGUAGE_FILE = "language.yml"
-NOT_ENTRIES = {TERMS_FILE, CAVEATS_FILE, LANGUAGE_FILE}
+# Clinical sign-off of each entry (actions/kb_review.py); written by the console.
+REVIEWS_FILE = "reviews.yml"
+NOT_ENTRIES = {TERMS_FILE, CAVEATS_FILE, LANGUAGE_FILE, REVIEWS_FILE}
 
 Entity = Tuple[str, str]  # (entity type, canonical value)
 
@@ -49,6 +51,14 @@ class Entry:
     # unlisted[entity_type]: the answer for a value with no variant; "{value}"
     # in it is replaced by the value ("the page doesn't cover ...")
     unlisted: Dict[str, AnswerText] = field(default_factory=dict)
+
+    def texts(self) -> List[Tuple[str, AnswerText]]:
+        """Every answer text with its label: "main", "variant <type>=<value>", "unlisted <type>"."""
+        found = [("main", self.main)]
+        for etype, values in self.variants.items():
+            found += [(f"variant {etype}={value}", text) for value, text in values.items()]
+        found += [(f"unlisted {etype}", text) for etype, text in self.unlisted.items()]
+        return found
 
     def entity_types(self) -> List[str]:
         """Entity types this entry has something specific to say about."""

@@ -25,6 +25,7 @@ from actions.kb import (
     Entry,
     KnowledgeBase,
 )
+from actions.kb_review import REVIEWED, review_problems, review_states, strict_mode
 
 PAGE_FILE = PROJECT_ROOT / "data" / "source" / "microneedling-patient-page.txt"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
@@ -173,12 +174,11 @@ def _check_text(where: str, text: AnswerText, page: str, fill_values: Iterable[s
 
 def texts_of(entry: Entry, kb: KnowledgeBase) -> List[Tuple[str, AnswerText, List[str]]]:
     """Every answer text of an entry: (label, text, values "{value}" can take)."""
-    found: List[Tuple[str, AnswerText, List[str]]] = [("main", entry.main, [])]
-    for etype, values in entry.variants.items():
-        found += [(f"variant {etype}={value}", text, []) for value, text in values.items()]
-    for etype, text in entry.unlisted.items():
-        fill = [v for v in kb.terms.get(etype, {}) if v not in entry.variants.get(etype, {})]
-        found.append((f"unlisted {etype}", text, fill))
+    found: List[Tuple[str, AnswerText, List[str]]] = []
+    for label, text in entry.texts():
+        etype = label.split()[1] if label.startswith("unlisted ") else ""
+        fill = [v for v in kb.terms.get(etype, {}) if v not in entry.variants.get(etype, {})] if etype else []
+        found.append((label, text, fill))
     return found
 
 
@@ -232,15 +232,18 @@ def check_domain(kb: KnowledgeBase, domain: dict) -> List[str]:
 
 
 def validate(
-    kb_dir: Path = KB_DIR, page_file: Path = PAGE_FILE, domain_file: Path = DOMAIN_FILE
+    kb_dir: Path = KB_DIR, page_file: Path = PAGE_FILE, domain_file: Path = DOMAIN_FILE,
+    strict: Optional[bool] = None,
 ) -> KnowledgeBase:
-    """Loads the knowledge base and checks it.
+    """Loads the knowledge base and checks it; in strict mode (default:
+    KB_REVIEW_STRICT) an entry not signed off as it stands is a problem too.
 
     Raises:
         KnowledgeBaseError: listing every problem found.
     """
     kb = KnowledgeBase.load(kb_dir)
-    page = _squash(page_file.read_text(encoding="utf-8"))
+    page_text = page_file.read_text(encoding="utf-8")
+    page = _squash(page_text)
     domain = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
     style = load_style(kb_dir)
     problems = []
@@ -252,6 +255,9 @@ def validate(
     for entry in kb.entries.values():
         problems += check_entry(entry, kb, page, style)
     problems += check_domain(kb, domain)
+    if strict_mode() if strict is None else strict:
+        problems += [f"{line} (strict mode: every entry needs a clinician's sign-off)"
+                     for line in review_problems(kb, page_text, kb_dir)]
     if problems:
         raise KnowledgeBaseError(problems)
     return kb
@@ -266,6 +272,14 @@ def main() -> int:
     print(f"reading grade (Flesch-Kincaid; full max {FULL_MAX_GRADE:g}, short max {SHORT_MAX_GRADE:g}):")
     for line in grade_report(kb):
         print("  " + line)
+    states = review_states(kb, PAGE_FILE.read_text(encoding="utf-8"))
+    print("clinical review:")
+    for entry_id, state in states.items():
+        print(f"  {entry_id:24} {state.describe()}")
+    due = [entry_id for entry_id, state in states.items() if state.status != REVIEWED]
+    if due:
+        print(f"warning: {len(due)} of {len(states)} entries need a clinician's review "
+              "(staff console, Knowledge base; KB_REVIEW_STRICT=1 makes this an error)", file=sys.stderr)
     print(f"knowledge base OK: {len(kb.entries)} entries, all sources found in {PAGE_FILE.name}")
     return 0
 
