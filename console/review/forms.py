@@ -52,6 +52,18 @@ class CorrectionForm(forms.Form):
         return data
 
 
+class KnowledgeReviewForm(forms.Form):
+    """An admin's sign-off of one knowledge-base entry, as it was on their screen."""
+
+    confirm = forms.BooleanField(
+        label="I have read every answer and SMS answer above against the page sentences they rest on, "
+              "and they are right for patients.",
+    )
+    # The fingerprints of what was on screen: a later edit refuses the sign-off.
+    answers = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
+    sources = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
+
+
 class RevealForm(forms.Form):
     reason = forms.CharField(
         label="Reason", max_length=200,

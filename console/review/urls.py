@@ -7,7 +7,17 @@ from __future__ import annotations
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from review.views import admin, api, auth, conversations, followups, inbox, insights, two_factor
+from review.views import (
+    admin,
+    api,
+    auth,
+    conversations,
+    followups,
+    inbox,
+    insights,
+    knowledge,
+    two_factor,
+)
 
 urlpatterns = [
     path("healthz", auth.healthz, name="healthz"),
@@ -32,6 +42,9 @@ urlpatterns = [
     path("review/", inbox.inbox, name="inbox"),
     path("review/<int:event_id>", inbox.correct, name="correct"),
     path("insights/", insights.insights, name="insights"),
+    path("knowledge/", knowledge.entries, name="knowledge"),
+    path("knowledge/<slug:entry_id>/", knowledge.entry, name="knowledge_entry"),
+    path("knowledge/<slug:entry_id>/sign-off", knowledge.sign_off, name="knowledge_sign_off"),
     path("users/", admin.users, name="users"),
     path("users/<int:pk>/active", admin.set_active, name="user_active"),
     path("users/<int:pk>/password", admin.set_password, name="user_password"),

@@ -21,7 +21,7 @@ ACTIONS = [
     "password_change_failed", "view_transcript", "reveal",
     "reveal_callback_number", "export", "correction", "follow_up_done", "delete_conversation",
     "purge", "user_created", "user_updated", "user_activated", "user_deactivated", "user_password_set",
-    "two_factor_enabled", "two_factor_reset",
+    "two_factor_enabled", "two_factor_reset", "knowledge_reviewed",
 ]
 
 
