@@ -120,7 +120,7 @@ def test_a_third_time_offers_the_team_and_a_new_topic_is_full_again(servers, sen
     texts_said = [answers(servers, sender, message)[0][2]
                   for message in ("does microneedling hurt", "so will I feel anything?", "is it painful though?")]
     assert texts_said[1].startswith(REPEAT_PREFIX)
-    assert texts_said[2] != texts_said[1] and "all the clinic's page says" in texts_said[2]
+    assert texts_said[2] != texts_said[1] and "all the patient information page says" in texts_said[2]
     assert CLINIC.phone in texts_said[2]
     (downtime,) = answers(servers, sender, "how long is the recovery")
     assert downtime[2] == KB.entries["downtime"].main.answer

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from actions.kb import KB_DIR, KnowledgeBase
-from actions.kb_validator import DOMAIN_FILE, PAGE_FILE, KnowledgeBaseError, validate
+from actions.kb_validator import DOMAIN_FILE, PAGE_FILE, KnowledgeBaseError, load_style, validate
 
 SHARED_PAGE = Path(__file__).resolve().parents[2] / "shared" / "source" / "microneedling-patient-page.txt"
 
@@ -261,3 +261,17 @@ def test_make_validate_prints_each_answer_s_reading_grade(capsys) -> None:
         assert any(line.strip().startswith(f"{entry_id} main ") and "full" in line and "short" in line
                    for line in out.splitlines()), entry_id
     assert "contraindications unlisted health_factor" in out and "conditions_treated variant condition=burns" in out
+
+
+def test_the_dialogue_replies_follow_the_knowledge_base_wording_rules() -> None:
+    """Attribution and absolutes hold for the domain's replies too: the page is
+    another practice's, so no reply calls it the clinic's."""
+    style = load_style()
+    domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    found = [
+        f"{name}: {pattern.search(variant['text']).group(0)!r} ({why})"
+        for name, variants in domain["responses"].items()
+        for variant in variants if variant.get("text")
+        for pattern, why in style.forbidden if pattern.search(variant["text"])
+    ]
+    assert found == []

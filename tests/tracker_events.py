@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from tests.servers import ROOT
 
 NOTICE = ("Hi, I'm the Example Dermatology Clinic virtual assistant. I give general information "
-          "about microneedling from the clinic's patient page, not personal medical advice.")
+          "about microneedling from a patient information page, not personal medical advice.")
 META = {"model_id": "bench", "assistant_id": "clinic-microneedling"}
 
 
