@@ -16,12 +16,13 @@ SETTINGS := source bin/settings.sh &&
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt scripts/find-python.sh
+$(STAMP): requirements.txt pyproject.toml scripts/find-python.sh
 	@python_bin=$$(scripts/find-python.sh) || exit 1; \
 	  [ -x $(PY) ] || $$python_bin -m venv $(VENV); \
 	  echo "installing pinned dependencies with $$python_bin"; \
 	  $(PY) -m pip install --quiet --upgrade pip==24.0; \
 	  $(PY) -m pip install --quiet --no-deps -r requirements.txt; \
+	  $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .; \
 	  $(PY) -m pip check
 	@touch $@
 
@@ -54,11 +55,11 @@ chat: install ## Chat in the terminal with the running assistant (after make run
 	$(SETTINGS) $(PY) scripts/chat.py
 
 validate: install ## Check the knowledge base and the Rasa data
-	$(SETTINGS) $(PY) -m actions.kb_validator
+	$(SETTINGS) $(PY) -m clinic.kb_validator
 	$(SETTINGS) $(VENV)/bin/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories
 
 lint: install ## Ruff over the project's Python
-	$(VENV)/bin/ruff check --output-format concise actions channels nlg nlp nlu_eval policies scripts tests bench webchat console
+	$(VENV)/bin/ruff check --output-format concise clinic actions channels nlg nlp nlu_eval policies scripts tests bench webchat console
 
 # Debian packages the tests drive: Chromium (browser tests) and PostgreSQL
 # (the tests start their own throwaway cluster on loopback).
@@ -80,10 +81,10 @@ eval: install ## Score candidate NLU pipelines side by side on the held-out file
 	$(SETTINGS) $(PY) -m nlu_eval.harness
 
 bench: train ## Print training, start-up, latency and memory figures
-	$(SETTINGS) $(PY) bench/bench.py
+	$(SETTINGS) $(PY) -m bench.bench
 
 bench-worst: train ## Time and memory of the costliest messages a client can send, against ordinary ones
-	$(SETTINGS) $(PY) bench/worst_input.py
+	$(SETTINGS) $(PY) -m bench.worst_input
 
 # The staff console (console/, served on CONSOLE_PORT by `make run`). Its
 # commands migrate its own database first, so they work before the first run.
@@ -98,7 +99,7 @@ purge: install ## Delete conversations idle for more than RETENTION_DAYS (180) f
 	$(SETTINGS) $(PY) console/manage.py purge_conversations
 
 console-bench: install ## Console latency on a generated store of 10,000 conversations / 200,000 events
-	$(SETTINGS) $(PY) bench/console_bench.py
+	$(SETTINGS) $(PY) -m bench.console_bench
 
 lock: ## Re-resolve requirements.in into requirements.txt in a fresh venv
 	rm -rf /tmp/lock-venv && $$(scripts/find-python.sh) -m venv /tmp/lock-venv

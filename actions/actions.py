@@ -3,7 +3,7 @@
 The knowledge base is loaded and validated when rasa_sdk imports this module,
 i.e. when the action server starts: a source quote missing from the clinic
 page stops the server instead of reaching a patient, and so does, in strict
-mode, an entry no clinician has signed off as it stands (actions/kb_review.py).
+mode, an entry no clinician has signed off as it stands (clinic/kb_review.py).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.after_treatment import beyond_normal, says_treated
 from actions.answering import plan_turn, remember, send_turn
 from actions.buttons import STAFF_BUTTON, topic_payload
-from actions.kb import Answer, Entity, KnowledgeBase
-from actions.kb_review import review_problems
-from actions.kb_validator import PAGE_FILE, validate
 from actions.understanding import (
     entities_of,
     is_personal_question,
 )
+from clinic.kb import Answer, Entity, KnowledgeBase
+from clinic.kb_review import review_problems
+from clinic.kb_validator import PAGE_FILE, validate
 
 logger = logging.getLogger(__name__)
 KB: KnowledgeBase = validate()  # strict mode (KB_REVIEW_STRICT): refuses entries not signed off

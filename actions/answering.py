@@ -18,7 +18,6 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.buttons import STAFF_BUTTON, topic_payload
-from actions.kb import Answer, Entity, KnowledgeBase
 from actions.multi_topic import topics_asked
 from actions.topics import (
     REPEAT_PREFIX,
@@ -28,6 +27,7 @@ from actions.topics import (
     repeat_text,
     unspecific_text,
 )
+from clinic.kb import Answer, Entity, KnowledgeBase
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet
 
-from actions.kb import KnowledgeBase
+from clinic.kb import KnowledgeBase
 
 STAFF_BUTTON: Dict[str, str] = {"title": "Talk to the clinic", "payload": "/request_human"}
 # The website widget's first message when a patient opens it

@@ -36,8 +36,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from actions.kb import Answer, Entity, KnowledgeBase
 from actions.understanding import entities_of, remaining_words
+from clinic.kb import Answer, Entity, KnowledgeBase
 
 MAX_FOLLOW_UP_WORDS = 8
 REPEAT_PREFIX = "As I mentioned, "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List
 
-from actions.kb import Entity
+from clinic.kb import Entity
 
 ENTITY_TYPES = ("body_area", "condition", "health_factor")
 

@@ -1,6 +1,6 @@
 """Benchmark of the running assistant: prints figures, asserts nothing.
 
-    python bench/bench.py [--skip-train] [--requests 200]
+    python -m bench.bench [--skip-train] [--requests 200]
 
 Measures, on this machine and in one run:
 - model training time (a forced `rasa train` into a temp folder);
@@ -20,7 +20,6 @@ import argparse
 import random
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -29,9 +28,7 @@ from typing import Callable, List
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tests.servers import (  # noqa: E402
+from tests.servers import (
     NO_RATE_LIMITS,
     ROOT,
     VENV_BIN,

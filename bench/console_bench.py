@@ -1,7 +1,7 @@
 """Benchmark of the staff console on a large tracker store: prints figures,
 asserts nothing.
 
-    python bench/console_bench.py [--conversations 10000] [--events 200000] [--requests 50]
+    python -m bench.console_bench [--conversations 10000] [--events 200000] [--requests 50]
 
 In one run, on this machine:
 - generates a tracker store (SQLite in a temp dir, Rasa's `events` columns)
@@ -26,7 +26,6 @@ import random
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -37,12 +36,10 @@ import requests
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from channels.sms_store import CALLBACKS, METADATA, OPT_OUTS  # noqa: E402
-from tests.console_support import console_env, manage, sign_in  # noqa: E402
-from tests.servers import ROOT, VENV_BIN, stop, wait_until_up  # noqa: E402
-from tests.tracker_events import TrackerWriter, rows, session_start, turn  # noqa: E402
+from clinic.sms_schema import CALLBACKS, METADATA, OPT_OUTS
+from tests.console_support import console_env, manage, sign_in
+from tests.servers import ROOT, VENV_BIN, stop, wait_until_up
+from tests.tracker_events import TrackerWriter, rows, session_start, turn
 
 DAY = 86400.0
 SPAN_DAYS = 182

@@ -1,6 +1,6 @@
 """What the costliest messages cost the running Rasa server: prints figures, asserts nothing.
 
-    python bench/worst_input.py
+    python -m bench.worst_input
 
 Starts the assistant as `make run` does, then sends, over REST, ordinary
 questions (the baseline, in the same run) and each message of
@@ -12,17 +12,14 @@ Target (issue 11): each answered in under a second, under 50 MB of growth.
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tests.servers import NO_RATE_LIMITS, model_file, start_servers, stop  # noqa: E402
-from tests.worst_inputs import memory_mb, reset_peak, worst_inputs  # noqa: E402
+from tests.servers import NO_RATE_LIMITS, model_file, start_servers, stop
+from tests.worst_inputs import memory_mb, reset_peak, worst_inputs
 
 ORDINARY = ["does microneedling hurt?", "how long is the downtime", "is it safe for darker skin"]
 

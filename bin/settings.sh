@@ -23,13 +23,13 @@ export WEBCHAT_ALLOWED_ORIGINS=${WEBCHAT_ALLOWED_ORIGINS:-http://localhost:${WEB
 # channels' own limits are far lower); a longer one gets 413 unread.
 export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-1048576}
 # CLINIC_ENV: local (default) generates missing keys into VAR_DIR; production
-# makes every server refuse to start unless its secrets are set (channels/keys.py):
+# makes every server refuse to start unless its secrets are set (clinic/keys.py):
 # WEBCHAT_SESSION_SECRET, CONSOLE_SECRET_KEY, and with SMS on SMS_ID_SECRET
 # and SMS_ENCRYPTION_KEY.
 export CLINIC_ENV=${CLINIC_ENV:-local}
 # KB_REVIEW_STRICT=1: the action server refuses to start (and make validate
 # fails) while a knowledge-base entry lacks a clinician's sign-off as it stands;
-# off, they are listed as warnings (actions/kb_review.py).
+# off, they are listed as warnings (clinic/kb_review.py).
 export KB_REVIEW_STRICT=${KB_REVIEW_STRICT:-0}
 # Staff console (console/): its port, its own database, and how long
 # conversations are kept (make purge). CONSOLE_SECRET_KEY is generated into

@@ -17,8 +17,8 @@ from functools import lru_cache
 from typing import FrozenSet
 
 from actions.buttons import offered_payloads
-from actions.kb import KnowledgeBase
 from channels.domain_file import domain
+from clinic.kb import KnowledgeBase
 
 # Rasa strips a message before it looks for the "/", so " / /x" is a payload too.
 LEADING_SLASHES = re.compile(r"^[\s/]+")

@@ -6,8 +6,8 @@ from functools import lru_cache
 
 import yaml
 
-from actions.clinic import Clinic
-from actions.kb_validator import DOMAIN_FILE
+from clinic.config import Clinic
+from clinic.kb_validator import DOMAIN_FILE
 
 
 @lru_cache(maxsize=1)

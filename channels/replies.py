@@ -16,9 +16,9 @@ from typing import Any, Awaitable, Callable, NamedTuple
 
 from rasa.core.channels.channel import UserMessage
 
-from actions.clinic import Clinic, load_clinic
 from channels.domain_file import response_text, session_expiration_seconds
 from channels.limits import Refusal
+from clinic.config import Clinic, load_clinic
 from nlp.red_flags import find_red_flags
 
 logger = logging.getLogger(__name__)

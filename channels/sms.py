@@ -51,11 +51,11 @@ from twilio.request_validator import RequestValidator
 
 from channels import replies
 from channels.client_input import as_patient_text
-from channels.keys import local_key
 from channels.sms_gateway import GatewayConfig, SmsGateway
 from channels.sms_keywords import keyword
 from channels.sms_store import SmsStore, conversation_id, phone_digits
 from channels.sms_text import Reply, Turn, compose, split_for_sms, to_gsm7
+from clinic.keys import local_key
 from nlp.red_flags import find_red_flags
 
 logger = logging.getLogger(__name__)

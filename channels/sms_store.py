@@ -24,38 +24,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from channels.conversation_ids import SMS_PREFIX
-
-METADATA = sa.MetaData()
-
-CALLBACK_PRIORITY = ("urgent", "call-back", "booking")  # most serious first
-INBOUND = sa.Table(
-    "sms_inbound", METADATA,
-    sa.Column("message_sid", sa.String(64), primary_key=True),
-    sa.Column("conversation_id", sa.String(64), nullable=False),
-    sa.Column("received_at", sa.Float, nullable=False),
-)
-OPT_OUTS = sa.Table(
-    "sms_opt_outs", METADATA,
-    sa.Column("conversation_id", sa.String(64), primary_key=True),
-    sa.Column("opted_out_at", sa.Float, nullable=False),
-)
-STATE = sa.Table(
-    "sms_state", METADATA,
-    sa.Column("conversation_id", sa.String(64), primary_key=True),
-    sa.Column("more_text", sa.Text, nullable=True),
-    sa.Column("options", sa.Text, nullable=True),  # JSON list of {title, payload}
-    sa.Column("window_start", sa.Float, nullable=False, default=0.0),
-    sa.Column("window_count", sa.Integer, nullable=False, default=0),
-    sa.Column("limit_notified", sa.Boolean, nullable=False, default=False),
-)
-CALLBACKS = sa.Table(
-    "sms_callbacks", METADATA,
-    sa.Column("conversation_id", sa.String(64), primary_key=True),
-    sa.Column("number_encrypted", sa.Text, nullable=False),
-    sa.Column("reason", sa.String(32), nullable=False),
-    sa.Column("flagged_at", sa.Float, nullable=False),
-)
-
+from clinic.sms_schema import CALLBACK_PRIORITY, CALLBACKS, INBOUND, METADATA, OPT_OUTS, STATE
 
 PHONE_DIGITS = re.compile(r"\+?[0-9]{3,15}")  # E.164 has at most 15 digits; short codes have 3 or more
 

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from actions.gsm7 import is_gsm7, septets
+from clinic.gsm7 import is_gsm7, septets
 
 GSM7_TWO_SEGMENTS = 306
 UCS2_TWO_SEGMENTS = 134

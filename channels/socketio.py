@@ -42,10 +42,10 @@ from channels import replies
 from channels.client_input import as_patient_text
 from channels.clients import client_address
 from channels.domain_file import session_expiration_seconds
-from channels.keys import local_key
 from channels.limits import ChannelLimits
 from channels.origins import allowed_origins
 from channels.web_sessions import SessionTokens, SocketBindings, same_socket
+from clinic.keys import local_key
 
 RENEWED_EVENT = "session_renewed"
 UNKNOWN_CLIENT = "unknown"  # no Sanic request in the environ: all such clients share a bucket

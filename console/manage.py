@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
-CONSOLE_DIR = Path(__file__).resolve().parent
-sys.path[:0] = [str(CONSOLE_DIR), str(CONSOLE_DIR.parent)]
-
-from channels import keys  # noqa: E402
-from clinic_console.lean import keep_tensorflow_out  # noqa: E402
+from clinic import keys
+from clinic_console.lean import keep_tensorflow_out
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Fills the clinic's details into every response, on the Rasa server.
 
 Responses in domain.yml say `{clinic_phone}`; the values come from clinic.yml
-(actions.clinic), so the numbers live in one file. Doing it here rather than
+(clinic.config), so the numbers live in one file. Doing it here rather than
 in the action server means rule-driven replies, the urgent-symptom reply among
 them, show the right numbers even when the action server is down.
 """
@@ -15,7 +15,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from actions.clinic import load_clinic
+from clinic.config import load_clinic
 
 
 class ClinicNLG(TemplatedNaturalLanguageGenerator):

@@ -19,7 +19,7 @@ from typing import Dict, List
 import spacy
 from spacy.language import Language
 
-from actions.kb import KB_DIR, TERMS_FILE, load_terms
+from clinic.kb import KB_DIR, TERMS_FILE, load_terms
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = PROJECT_ROOT / "build" / "spacy-en-microneedling"

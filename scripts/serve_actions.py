@@ -4,7 +4,7 @@
 authentication, so anyone who can reach the port can run the actions. This
 runs the same app, made by rasa_sdk's own factory, on ACTION_HOST instead:
 127.0.0.1 unless set (Rasa calls it at ACTION_ENDPOINT_URL). Files are
-private to the service user (channels/keys.py) and requests are limited to
+private to the service user (clinic/keys.py) and requests are limited to
 SANIC_REQUEST_MAX_SIZE bytes as for the Rasa server (scripts/serve_rasa.py).
 
 Options are rasa_sdk's own (--actions, --port, --cors, -v, ...); the port
@@ -18,7 +18,7 @@ import os
 import sys
 from typing import List
 
-from channels import keys
+from clinic import keys
 from scripts.serve_rasa import request_size_limit
 
 

@@ -8,7 +8,7 @@ The same as `rasa run <options>`, with three differences:
   it is added to this process's own copy of them (sys.argv), which /proc
   does not show, and Rasa's own command line entry point runs as usual;
 - files are private to the service user and, with CLINIC_ENV=production, the
-  server refuses to start without its secrets (channels/keys.py);
+  server refuses to start without its secrets (clinic/keys.py);
 - Sanic reads at most SANIC_REQUEST_MAX_SIZE bytes of a request (1 MB unless
   set; Sanic's default is 100 MB) and answers 413 before reading a longer
   body. Every channel's own limit is far lower.
@@ -20,7 +20,7 @@ import os
 import sys
 from typing import List
 
-from channels import keys
+from clinic import keys
 
 REQUEST_MAX_BYTES = 1024 * 1024
 

@@ -12,7 +12,6 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,8 +116,6 @@ def console_env(workdir: Path, tracker_db: Path, **overrides: str) -> Dict[str, 
 
 
 def conversation_label(sender: str, key: str) -> str:
-    if str(CONSOLE_DIR) not in sys.path:
-        sys.path.insert(0, str(CONSOLE_DIR))
     from review.labels import label
 
     return label(sender, key)
@@ -206,9 +203,6 @@ def django_in_process(workdir: Path) -> None:
     global _DJANGO_READY
     if _DJANGO_READY:
         return
-    for path in (str(CONSOLE_DIR), str(ROOT)):
-        if path not in sys.path:
-            sys.path.insert(0, path)
     saved = dict(os.environ)
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "clinic_console.settings",

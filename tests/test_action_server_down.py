@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.clinic import load_clinic
+from clinic.config import load_clinic
 from tests.servers import free_port, start_servers, stop
 
 CLINIC = load_clinic()

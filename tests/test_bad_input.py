@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 import requests
 
-from actions.clinic import load_clinic
+from clinic.config import load_clinic
 
 CLINIC = load_clinic()
 

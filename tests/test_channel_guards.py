@@ -18,9 +18,9 @@ from typing import Iterator, List
 
 import pytest
 
-from actions.clinic import load_clinic
 from channels.sms_store import conversation_id
 from channels.web_sessions import SessionTokens
+from clinic.config import load_clinic
 from tests.channel_clients import WebPatient, other_address, rest
 from tests.servers import Servers, start_servers, stop
 from tests.sms_support import sms_settings, text_in

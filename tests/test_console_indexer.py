@@ -239,7 +239,8 @@ def test_purge_deletes_idle_conversations_everywhere_and_is_audited(tracker: Tra
 def test_purge_deletes_sms_message_ids_and_rate_windows_older_than_retention(tracker: TrackerWriter) -> None:
     import sqlalchemy as sa
 
-    from channels.sms_store import INBOUND, STATE, SmsStore
+    from channels.sms_store import SmsStore
+    from clinic.sms_schema import INBOUND, STATE
     from review import retention
 
     tracker.add("sms-active", session_start(NOW - 3 * DAY, "sms") + turn(NOW - DAY, "hi", "greet", 0.99, channel="sms"))

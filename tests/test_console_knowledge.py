@@ -17,8 +17,8 @@ import pytest
 import requests
 import yaml
 
-from actions.kb import KB_DIR, KnowledgeBase
-from actions.kb_review import load_reviews
+from clinic.kb import KB_DIR, KnowledgeBase
+from clinic.kb_review import load_reviews
 from scripts.model import input_files
 from tests.console_support import Console, csrf_token, start_console, tracker_with_one_conversation
 from tests.servers import ROOT, actions_command, base_env, free_port, start_servers, stop

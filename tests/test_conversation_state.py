@@ -11,7 +11,7 @@ from typing import List
 
 import pytest
 
-from actions.clinic import load_clinic
+from clinic.config import load_clinic
 from tests.test_conversations import slot_values, texts
 
 CLINIC = load_clinic()

@@ -13,9 +13,9 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from actions.clinic import load_clinic
-from actions.kb import KnowledgeBase
 from actions.topics import REPEAT_PREFIX
+from clinic.config import load_clinic
+from clinic.kb import KnowledgeBase
 
 CLINIC = load_clinic()
 

@@ -11,9 +11,9 @@ from typing import List
 import pytest
 import yaml
 
-from actions.clinic import PROJECT_ROOT as ROOT
-from actions.clinic import load_clinic
-from actions.kb import KnowledgeBase
+from clinic.config import PROJECT_ROOT as ROOT
+from clinic.config import load_clinic
+from clinic.kb import KnowledgeBase
 from nlu_eval.harness import read_examples
 
 KB = KnowledgeBase.load()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.kb import KB_DIR, KnowledgeBase
-from actions.kb_validator import DOMAIN_FILE, PAGE_FILE, KnowledgeBaseError, load_style, validate
+from clinic.kb import KB_DIR, KnowledgeBase
+from clinic.kb_validator import DOMAIN_FILE, PAGE_FILE, KnowledgeBaseError, load_style, validate
 
 SHARED_PAGE = Path(__file__).resolve().parents[2] / "shared" / "source" / "microneedling-patient-page.txt"
 
@@ -252,7 +252,7 @@ def test_a_caveat_rule_must_rest_on_the_page(kb_copy: Path) -> None:
 
 
 def test_make_validate_prints_each_answer_s_reading_grade(capsys) -> None:
-    from actions.kb_validator import main
+    from clinic.kb_validator import main
 
     assert main() == 0
     out = capsys.readouterr().out

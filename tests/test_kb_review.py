@@ -1,4 +1,4 @@
-"""Clinical sign-off of the knowledge base (actions/kb_review.py): what counts
+"""Clinical sign-off of the knowledge base (clinic/kb_review.py): what counts
 as a change since review, strict mode in the validator and in `make validate`,
 and two admins signing off at once."""
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.kb import KB_DIR, KnowledgeBase
-from actions.kb_review import (
+from clinic.kb import KB_DIR, KnowledgeBase
+from clinic.kb_review import (
     CHANGED,
     NEVER,
     REVIEWED,
@@ -24,7 +24,7 @@ from actions.kb_review import (
     record_review,
     review_states,
 )
-from actions.kb_validator import PAGE_FILE, KnowledgeBaseError, validate
+from clinic.kb_validator import PAGE_FILE, KnowledgeBaseError, validate
 from tests.servers import ROOT, VENV_BIN, base_env
 
 PAGE = PAGE_FILE.read_text(encoding="utf-8")
@@ -151,7 +151,7 @@ def test_two_admins_signing_off_at_once_both_land(kb_copy: Path) -> None:
 def validator_run(kb_dir: Path, strict: str) -> subprocess.CompletedProcess:
     """`make validate`'s first command, as the Makefile runs it."""
     return subprocess.run(
-        [str(VENV_BIN / "python"), "-m", "actions.kb_validator"], cwd=ROOT,
+        [str(VENV_BIN / "python"), "-m", "clinic.kb_validator"], cwd=ROOT,
         env=base_env(KB_DIR=str(kb_dir), KB_REVIEW_STRICT=strict), capture_output=True, text=True, timeout=120,
     )
 

@@ -15,7 +15,7 @@ from typing import Dict, Iterator, List
 import pytest
 import requests
 
-from actions.kb import KnowledgeBase
+from clinic.kb import KnowledgeBase
 from tests.console_support import Console, csrf_token, start_console
 from tests.fake_twilio import FakeTwilio
 from tests.postgres import Postgres, start_postgres

@@ -113,7 +113,7 @@ def test_a_server_without_its_secrets_refuses_to_start_and_says_what_is_missing(
 
 
 def test_bin_serve_names_every_missing_secret_before_starting_any_server(tmp_path: Path) -> None:
-    run = start([PYTHON, "-m", "channels.keys", "actions", "rasa", "webchat", "console"],
+    run = start([PYTHON, "-m", "clinic.keys", "actions", "rasa", "webchat", "console"],
                 **without_secrets(tmp_path / "var", **SMS_ON))
     assert run.returncode != 0
     for line in ("rasa: not set in the environment: WEBCHAT_SESSION_SECRET, SMS_ID_SECRET, SMS_ENCRYPTION_KEY",
@@ -132,7 +132,7 @@ def test_a_console_command_runs_in_production_with_its_secret_and_writes_no_key(
 
 RACE = """
 import os, sys, time
-from channels.keys import local_key
+from clinic.keys import local_key
 time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
 print(local_key("RACE_KEY", "race-key", lambda: os.urandom(32).hex().encode()).decode())
 """

@@ -17,10 +17,10 @@ import requests
 from cryptography.fernet import Fernet
 from twilio.request_validator import RequestValidator
 
-from actions.clinic import load_clinic
-from actions.gsm7 import is_gsm7, septets
-from actions.kb import KnowledgeBase
 from channels.sms_store import conversation_id
+from clinic.config import load_clinic
+from clinic.gsm7 import is_gsm7, septets
+from clinic.kb import KnowledgeBase
 from tests.servers import Servers, restart_rasa, start_servers, stop
 from tests.sms_support import ACCOUNT_SID, CLINIC_NUMBER, TOKEN, post, sms_settings, text_in
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from actions.gsm7 import is_gsm7, septets
 from channels.sms_store import conversation_id
 from channels.sms_text import (
     MORE_HINT,
@@ -14,6 +13,7 @@ from channels.sms_text import (
     split_for_sms,
     to_gsm7,
 )
+from clinic.gsm7 import is_gsm7, septets
 
 BUTTONS = [{"title": "Side effects", "payload": "/ask_side_effects"},
            {"title": "How much downtime?", "payload": "/ask_downtime"}]

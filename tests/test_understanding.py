@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from rasa_sdk import Tracker
 
-from actions.kb import KnowledgeBase
 from actions.understanding import (
     entities_of,
     is_personal_question,
 )
+from clinic.kb import KnowledgeBase
 from nlp.language import looks_non_english
 
 KB = KnowledgeBase.load()

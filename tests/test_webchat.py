@@ -26,8 +26,8 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
-from actions.clinic import load_clinic
 from channels.web_sessions import SessionTokens
+from clinic.config import load_clinic
 from tests.browser import ARTIFACTS, Tab, chromium, watched
 from tests.servers import (
     ROOT,

@@ -16,8 +16,6 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 import sqlalchemy as sa
 
-from tests.servers import ROOT
-
 NOTICE = ("Hi, I'm the Example Dermatology Clinic virtual assistant. I give general information "
           "about microneedling from a patient information page, not personal medical advice.")
 META = {"model_id": "bench", "assistant_id": "clinic-microneedling"}
@@ -25,11 +23,6 @@ META = {"model_id": "bench", "assistant_id": "clinic-microneedling"}
 
 def events_table() -> sa.Table:
     """The console's copy of Rasa's SQLTrackerStore table definition."""
-    import sys
-
-    console = str(ROOT / "console")
-    if console not in sys.path:
-        sys.path.insert(0, console)
     from review.tracker_store import EVENTS
 
     return EVENTS

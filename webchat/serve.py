@@ -36,13 +36,12 @@ from pathlib import Path
 from typing import Dict, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
+from channels.origins import allowed_origins
+from clinic import keys
+from clinic.config import load_clinic
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
-
-from actions.clinic import load_clinic  # noqa: E402
-from channels import keys  # noqa: E402
-from channels.origins import allowed_origins  # noqa: E402
 
 DEMO_DIR = HERE / "demo"
 DIST_DIR = HERE / "dist"

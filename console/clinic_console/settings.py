@@ -3,7 +3,7 @@
 bin/settings.sh holds the local defaults; these are safe without it: DEBUG
 off, a secret key generated once into VAR_DIR (0600) when CONSOLE_SECRET_KEY
 is unset in local mode (with CLINIC_ENV=production the console and every
-manage.py command refuse to start without it, see channels/keys.py), Argon2
+manage.py command refuse to start without it, see clinic/keys.py), Argon2
 password hashing, HttpOnly SameSite=Lax cookies (Secure over HTTPS, see
 review.middleware), CSRF on every POST and a Content-Security-Policy of
 'self' only.
@@ -15,7 +15,7 @@ import os
 import secrets
 from pathlib import Path
 
-from channels import keys
+from clinic import keys
 from clinic_console.dburl import database_config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from typing import Dict
 from django.conf import settings
 from django.http import HttpRequest
 
-from actions.clinic import load_clinic
+from clinic.config import load_clinic
 
 
 @functools.lru_cache(maxsize=1)

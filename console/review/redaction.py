@@ -416,7 +416,7 @@ def _digits(text: str) -> int:
 def _phone_regions() -> Sequence[str]:
     """The clinic's region (clinic.yml `region`), then the common ones."""
     try:
-        from actions.clinic import load_clinic
+        from clinic.config import load_clinic
 
         own = load_clinic().region
     except Exception:  # redaction goes on without the clinic file

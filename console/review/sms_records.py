@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
-from channels import keys
-from channels.sms_store import CALLBACKS, INBOUND, OPT_OUTS, STATE
+from clinic import keys
+from clinic.sms_schema import CALLBACKS, INBOUND, OPT_OUTS, STATE
 from review.tracker_store import chunks
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from actions.kb import KB_DIR, AnswerText, Entry, KnowledgeBase
-from actions.kb_review import (
+from clinic.kb import KB_DIR, AnswerText, Entry, KnowledgeBase
+from clinic.kb_review import (
     NEVER,
     REVIEWED,
     Fingerprint,
@@ -27,7 +27,7 @@ from actions.kb_review import (
     state_of,
     strict_mode,
 )
-from actions.kb_validator import PAGE_FILE, reading_grade
+from clinic.kb_validator import PAGE_FILE, reading_grade
 from review import audit
 from review.forms import KnowledgeReviewForm
 from review.views.access import admin_required

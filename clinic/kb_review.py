@@ -28,12 +28,12 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from actions.kb import KB_DIR, REVIEWS_FILE, Entry, KnowledgeBase
+from clinic.kb import KB_DIR, REVIEWS_FILE, Entry, KnowledgeBase
 
 REVIEWED, CHANGED, NEVER = "reviewed", "changed", "not reviewed"
 HEADER = (
     "# Clinical sign-off of each entry, written by the staff console when an admin\n"
-    "# records a review (actions/kb_review.py). Do not edit by hand: the fingerprints\n"
+    "# records a review (clinic/kb_review.py). Do not edit by hand: the fingerprints\n"
     "# say what the reviewer read, and any edit to an entry makes it due again.\n"
 )
 

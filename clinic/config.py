@@ -14,7 +14,8 @@ from typing import Dict, Optional
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from clinic import PROJECT_ROOT
+
 DEFAULT_CLINIC_FILE = PROJECT_ROOT / "clinic.yml"
 
 

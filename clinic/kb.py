@@ -2,7 +2,7 @@
 
 One YAML file per topic under `data/kb/` (see `data/kb/README.md`), plus
 `terms.yml`, the entity values patients use. Loading does no validation; see
-`actions.kb_validator` for the checks that tie every answer to the clinic page.
+`clinic.kb_validator` for the checks that tie every answer to the clinic page.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from clinic import PROJECT_ROOT
+
 # The knowledge base folder; KB_DIR in the environment points elsewhere (tests).
 KB_DIR = Path(os.environ.get("KB_DIR") or PROJECT_ROOT / "data" / "kb")
 TERMS_FILE = "terms.yml"
 # Editorial rules the validator applies to every answer (not entries).
 CAVEATS_FILE = "caveats.yml"
 LANGUAGE_FILE = "language.yml"
-# Clinical sign-off of each entry (actions/kb_review.py); written by the console.
+# Clinical sign-off of each entry (clinic/kb_review.py); written by the console.
 REVIEWS_FILE = "reviews.yml"
 NOT_ENTRIES = {TERMS_FILE, CAVEATS_FILE, LANGUAGE_FILE, REVIEWS_FILE}
 

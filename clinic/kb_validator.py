@@ -1,7 +1,7 @@
 """Checks that tie the knowledge base to the clinic page and to the domain.
 
 Run at action-server start (the actions module refuses to load otherwise), in
-the tests, and by `make validate` (`python -m actions.kb_validator`).
+the tests, and by `make validate` (`python -m clinic.kb_validator`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Dict, Iterable, List, Optional, Pattern, Set, Tuple
 import textstat
 import yaml
 
-from actions.gsm7 import is_gsm7
-from actions.kb import (
+from clinic.gsm7 import is_gsm7
+from clinic.kb import (
     CAVEATS_FILE,
     KB_DIR,
     LANGUAGE_FILE,
@@ -25,7 +25,7 @@ from actions.kb import (
     Entry,
     KnowledgeBase,
 )
-from actions.kb_review import REVIEWED, review_problems, review_states, strict_mode
+from clinic.kb_review import REVIEWED, review_problems, review_states, strict_mode
 
 PAGE_FILE = PROJECT_ROOT / "data" / "source" / "microneedling-patient-page.txt"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"

@@ -24,9 +24,10 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from cryptography.fernet import Fernet
 
+from clinic import PROJECT_ROOT as ROOT
+
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
 MODES = ("local", "production")
 # The SMS channel is on when all four are set (channels/sms.py).
 SMS_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "SMS_WEBHOOK_URL")
@@ -171,7 +172,7 @@ def _read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
 
 
 def main(servers: List[str]) -> None:
-    """`python -m channels.keys rasa console ...`: every server's problems at once (bin/serve, before starting any)."""
+    """`python -m clinic.keys rasa console ...`: every server's problems at once (bin/serve, before starting any)."""
     found = [f"{server}: {problem}" for server in servers for problem in problems(server)]
     if found:
         raise RefusedToStart(f"refusing to start (CLINIC_ENV={mode()}):\n  " + "\n  ".join(found))
