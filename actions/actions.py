@@ -15,13 +15,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import answering
 from actions.after_treatment import beyond_normal, says_treated
 from actions.answering import plan_turn, remember, send_turn
-from actions.buttons import STAFF_BUTTON, topic_payload
-from actions.understanding import (
-    entities_of,
-    is_personal_question,
-)
+from actions.buttons import STAFF_BUTTON
+from actions.understanding import SITUATION_TYPES, entities_of, is_personal_question
+from clinic.contract import ActionName, Channel, EntityType, Intent, ParseKey, Response, Slot
 from clinic.kb import Answer, Entity, KnowledgeBase
 from clinic.kb_review import review_problems
 from clinic.kb_validator import PAGE_FILE, validate
@@ -33,33 +32,26 @@ if _DUE:
     logger.warning("%d of %d knowledge-base entries await a clinician's review (make validate lists them)",
                    len(_DUE), len(KB.entries))
 
-URGENT_INTENT = "urgent_symptom"
-# Parse output of the red-flag gate (nlp/components/red_flag_gate.py).
-TRIAGE, BEFORE_TREATMENT = "triage", "before_treatment"
-CALLBACK_INTENTS = {"request_human", "book_appointment"}
-MISSED_INTENTS = {"nlu_fallback", "out_of_scope"}
+# Knowledge-base entries the actions name.
+CONTRAINDICATIONS, SIDE_EFFECTS = "contraindications", "side_effects"
 # Offered when the classifier's ranking gives nothing better.
-DEFAULT_SUGGESTIONS = ["pain", "downtime", "side_effects"]
+DEFAULT_SUGGESTIONS = ["pain", "downtime", SIDE_EFFECTS]
 SUGGESTION_COUNT = 3
 
 
 def topic_button(entry_id: str) -> Dict[str, str]:
-    """A quick reply that asks the entry's question (the payload skips NLU)."""
-    return {"title": KB.entries[entry_id].title, "payload": topic_payload(KB, entry_id)}
+    return answering.topic_button(KB, entry_id)
 
 
 def send_answer(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer) -> None:
     """Sends a knowledge-base answer: the short form on SMS, else the full one."""
     entry = KB.entries[answer.entry_id]
-    on_sms = tracker.get_latest_input_channel() == "sms"
+    on_sms = tracker.get_latest_input_channel() == Channel.SMS
     dispatcher.utter_message(
         text=answer.short if on_sms else answer.text,
         buttons=[topic_button(r) for r in entry.related],
-        # Stored with the BotUttered event: the staff console shows which
-        # entry each reply came from, and SMS can send the full text on MORE.
-        kb_entry=answer.entry_id,
-        kb_variant="=".join(answer.variant) if answer.variant else None,
-        full_text=answer.text if on_sms else None,
+        full_text=answer.text if on_sms else None,  # SMS sends it on MORE
+        **answering.reply_meta(answer),
     )
 
 
@@ -71,21 +63,21 @@ def personal_caveat(
 
     Returns the situation the reply left to the dermatologist ("keloids"), or
     None when it made no such point."""
-    factors = [e for e in entities if e[0] == "health_factor"]
-    situation = next((value for etype, value in entities if etype in ("health_factor", "condition")),
-                     "something about your health")
+    factors = [e for e in entities if e.type == EntityType.HEALTH_FACTOR]
+    situation = next((e.value for e in entities if e.type in SITUATION_TYPES), "something about your health")
     # "I'm pregnant and have melasma": the melasma variant of contraindications
     # says nothing of pregnancy, so the factor's own reply follows it.
-    answered_factor = answer.entry_id == "contraindications" and (answer.variant or ("",))[0] != "condition"
+    answered_factor = (answer.entry_id == CONTRAINDICATIONS
+                       and (answer.variant or ("",))[0] != EntityType.CONDITION)
     if factors and not answered_factor:
-        send_answer(dispatcher, tracker, KB.answer("contraindications", factors))
-        return factors[0][1]
+        send_answer(dispatcher, tracker, KB.answer(CONTRAINDICATIONS, factors))
+        return factors[0].value
     text = tracker.latest_message.get("text") or ""
     personal = is_personal_question(text, entities)
     if "depends on your" in answer.text:
         return situation if personal or factors else None  # the answer already says so
     if personal:
-        dispatcher.utter_message(response="utter_personal_caveat")
+        dispatcher.utter_message(response=Response.PERSONAL_CAVEAT)
         return situation
     return None
 
@@ -95,7 +87,7 @@ def declined(situation: Optional[str]) -> List[EventType]:
     decision repeated (policies/conversation_state.py reads this turn's events)."""
     if situation is None:
         return []
-    return [SlotSet("declined", True), SlotSet("last_situation", situation)]
+    return [SlotSet(Slot.DECLINED, True), SlotSet(Slot.LAST_SITUATION, situation)]
 
 
 def after_treatment(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -103,19 +95,19 @@ def after_treatment(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     beyond what the page calls normal gets the clinic's number and a call-back flag."""
     text = tracker.latest_message.get("text") or ""
     events: List[EventType] = []
-    treated = bool(tracker.get_slot("treated"))
+    treated = bool(tracker.get_slot(Slot.TREATED))
     if not treated and says_treated(text):
-        events.append(SlotSet("treated", True))
+        events.append(SlotSet(Slot.TREATED, True))
     if beyond_normal(text, treated_before=treated):
-        dispatcher.utter_message(response="utter_beyond_normal")
-        events.append(SlotSet("callback_requested", True))
+        dispatcher.utter_message(response=Response.BEYOND_NORMAL)
+        events.append(SlotSet(Slot.CALLBACK_REQUESTED, True))
     return events
 
 
 def answer_worry(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """A worry after treatment the classifier did not place: the page's side effects, then the clinic."""
-    send_answer(dispatcher, tracker, KB.answer("side_effects", []))
-    return [SlotSet("last_topic", "side_effects"), *after_treatment(dispatcher, tracker)]
+    send_answer(dispatcher, tracker, KB.answer(SIDE_EFFECTS, []))
+    return [SlotSet(Slot.LAST_TOPIC, SIDE_EFFECTS), *after_treatment(dispatcher, tracker)]
 
 
 def answer_health_factor(
@@ -124,37 +116,51 @@ def answer_health_factor(
     """"Can I have it while pregnant?": the page is silent, so say that, name
     what it does say about who should wait, and send to the doctor. Returns
     the events, none when the message names no health factor."""
-    factors = [e for e in entities if e[0] == "health_factor"]
+    factors = [e for e in entities if e.type == EntityType.HEALTH_FACTOR]
     if not factors:
         return []
-    answer = KB.answer("contraindications", factors)
+    answer = KB.answer(CONTRAINDICATIONS, factors)
     send_answer(dispatcher, tracker, answer)
-    return [SlotSet("last_topic", answer.entry_id), *declined(factors[0][1])]
+    return [SlotSet(Slot.LAST_TOPIC, answer.entry_id), *declined(factors[0].value)]
 
 
 def worry_beyond_normal(tracker: Tracker) -> bool:
     text = tracker.latest_message.get("text") or ""
-    return beyond_normal(text, treated_before=bool(tracker.get_slot("treated")))
+    return beyond_normal(text, treated_before=bool(tracker.get_slot(Slot.TREATED)))
+
+
+def answer_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
+    """What a message the classifier did not place as a question may still be:
+    a worry after treatment, a follow-up or several topics at once, or a health
+    factor ("accutane??"). Returns the events, or None when it is none of these."""
+    if worry_beyond_normal(tracker):
+        return answer_worry(dispatcher, tracker)
+    entities = entities_of(tracker.latest_message)
+    turn = plan_turn(KB, tracker, None, entities)
+    if turn:
+        send_turn(dispatcher, tracker, KB, turn)
+        return remember(turn)
+    return answer_health_factor(dispatcher, tracker, entities) or None
 
 
 class ActionSessionStart(Action):
     """Starts each conversation with the notice that this is general information."""
 
     def name(self) -> str:
-        return "action_session_start"
+        return ActionName.SESSION_START
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_first_turn_notice")
-        return [SessionStarted(), ActionExecuted("action_listen")]
+        dispatcher.utter_message(response=Response.FIRST_TURN_NOTICE)
+        return [SessionStarted(), ActionExecuted(ActionName.LISTEN)]
 
 
 class ActionAnswerQuestion(Action):
     """Answers an FAQ intent from the knowledge base, entity- and context-aware."""
 
     def name(self) -> str:
-        return "action_answer_question"
+        return ActionName.ANSWER_QUESTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
@@ -165,13 +171,13 @@ class ActionAnswerQuestion(Action):
         # Follow-ups, repeats and several questions at once: actions/answering.py.
         turn = plan_turn(KB, tracker, entry.id if entry else None, entities)
         if turn is None:  # an intent the rules should not have sent here
-            return await ActionFallback().run(dispatcher, tracker, domain)
+            return fallback(dispatcher, tracker)
         answer = turn.answers[0]
         send_turn(dispatcher, tracker, KB, turn)
         situation = personal_caveat(dispatcher, tracker, answer, turn.entities)
-        if tracker.latest_message.get(TRIAGE) == BEFORE_TREATMENT:
+        if tracker.latest_message.get(ParseKey.TRIAGE) == ParseKey.BEFORE_TREATMENT:
             # A condition named before a treatment (the red-flag gate): wait, and move the appointment.
-            dispatcher.utter_message(response="utter_reschedule")
+            dispatcher.utter_message(response=Response.RESCHEDULE)
         return [*remember(turn), *declined(situation), *after_treatment(dispatcher, tracker)]
 
 
@@ -179,16 +185,16 @@ class ActionFlagForStaff(Action):
     """Records why staff should look at this conversation (read by the console)."""
 
     def name(self) -> str:
-        return "action_flag_for_staff"
+        return ActionName.FLAG_FOR_STAFF
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == URGENT_INTENT:
-            return [SlotSet("urgent_flagged", True)]
-        if intent in CALLBACK_INTENTS:
-            return [SlotSet("callback_requested", True)]
+        if intent == Intent.URGENT_SYMPTOM:
+            return [SlotSet(Slot.URGENT_FLAGGED, True)]
+        if intent in Intent.CALLBACK:
+            return [SlotSet(Slot.CALLBACK_REQUESTED, True)]
         return []
 
 
@@ -217,30 +223,23 @@ def previous_message_missed(tracker: Tracker) -> bool:
         return False
     previous = users[-2]
     intent = ((previous.get("parse_data") or {}).get("intent") or {}).get("name")
-    return intent in MISSED_INTENTS and has_words(previous.get("text") or "")
+    return intent in Intent.MISSED and has_words(previous.get("text") or "")
 
 
 class ActionOutOfScope(Action):
     """Says honestly that the page doesn't cover it, and what it does cover."""
 
     def name(self) -> str:
-        return "action_out_of_scope"
+        return ActionName.OUT_OF_SCOPE
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        entities = entities_of(tracker.latest_message)
-        if worry_beyond_normal(tracker):
-            return answer_worry(dispatcher, tracker)
-        turn = plan_turn(KB, tracker, None, entities)  # a follow-up, or several topics asked
-        if turn:
-            send_turn(dispatcher, tracker, KB, turn)
-            return remember(turn)
-        factors = answer_health_factor(dispatcher, tracker, entities)
-        if factors:
-            return factors
+        in_context = answer_in_context(dispatcher, tracker)
+        if in_context is not None:
+            return in_context
         dispatcher.utter_message(
-            response="utter_out_of_scope",
+            response=Response.OUT_OF_SCOPE,
             buttons=[topic_button(t) for t in suggested_topics(tracker)] + [STAFF_BUTTON],
         )
         return []
@@ -254,30 +253,28 @@ class ActionFallback(Action):
     """
 
     def name(self) -> str:
-        return "action_fallback"
+        return ActionName.FALLBACK
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        if not has_words(text):  # empty, blank, emoji only: offer the topics
-            dispatcher.utter_message(response="utter_greet")
-            return []
-        entities = entities_of(tracker.latest_message)
-        if worry_beyond_normal(tracker):
-            return answer_worry(dispatcher, tracker)
-        turn = plan_turn(KB, tracker, None, entities)  # a follow-up, or several topics asked
-        if turn:
-            send_turn(dispatcher, tracker, KB, turn)
-            return remember(turn)
-        factors = answer_health_factor(dispatcher, tracker, entities)  # "accutane??" is not lost either
-        if factors:
-            return factors
-        if previous_message_missed(tracker):
-            dispatcher.utter_message(response="utter_fallback_handoff", buttons=[STAFF_BUTTON])
-            return []
-        dispatcher.utter_message(
-            response="utter_nlu_fallback",
-            buttons=[topic_button(t) for t in suggested_topics(tracker)] + [STAFF_BUTTON],
-        )
+        return fallback(dispatcher, tracker)
+
+
+def fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """The fallback's turn (also for an intent the rules should not have sent to an answer)."""
+    text = tracker.latest_message.get("text") or ""
+    if not has_words(text):  # empty, blank, emoji only: offer the topics
+        dispatcher.utter_message(response=Response.GREET)
         return []
+    in_context = answer_in_context(dispatcher, tracker)
+    if in_context is not None:
+        return in_context
+    if previous_message_missed(tracker):
+        dispatcher.utter_message(response=Response.FALLBACK_HANDOFF, buttons=[STAFF_BUTTON])
+        return []
+    dispatcher.utter_message(
+        response=Response.NLU_FALLBACK,
+        buttons=[topic_button(t) for t in suggested_topics(tracker)] + [STAFF_BUTTON],
+    )
+    return []

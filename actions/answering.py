@@ -27,6 +27,7 @@ from actions.topics import (
     repeat_text,
     unspecific_text,
 )
+from clinic.contract import Channel, EntityType, ReplyMeta, Response, Slot
 from clinic.kb import Answer, Entity, KnowledgeBase
 
 
@@ -43,7 +44,7 @@ class Turn:
 def about_another_treatment(parse: Dict[str, Any]) -> bool:
     """The scope gate's evidence: a treatment other than microneedling is named."""
     return any(
-        e.get("entity") == "treatment" and e.get("value") != "microneedling"
+        e.get("entity") == EntityType.TREATMENT and e.get("value") != "microneedling"
         for e in parse.get("entities") or []
     )
 
@@ -57,7 +58,7 @@ def plan_turn(
     confidence): without it, only a follow-up or two asked topics are answered.
     """
     parse = tracker.latest_message or {}
-    last_topic, last_entity = tracker.get_slot("last_topic"), tracker.get_slot("last_entity")
+    last_topic, last_entity = tracker.get_slot(Slot.LAST_TOPIC), tracker.get_slot(Slot.LAST_ENTITY)
     found = follow_up(kb, parse, last_topic, last_entity)
     if found:
         answer = kb.answer(found.entry_id, found.entities)
@@ -77,14 +78,15 @@ def plan_turn(
     return Turn(answers, list(entities), repeat=is_repeat(answers[0], last_topic, last_entity))
 
 
-def _button(kb: KnowledgeBase, entry_id: str) -> Dict[str, str]:
+def topic_button(kb: KnowledgeBase, entry_id: str) -> Dict[str, str]:
+    """A quick reply that asks the entry's question (the payload skips NLU)."""
     return {"title": kb.entries[entry_id].title, "payload": topic_payload(kb, entry_id)}
 
 
-def _meta(answer: Answer) -> Dict[str, Any]:
-    # Stored with the BotUttered event: the staff console shows which entry
-    # each reply came from, and the tests read it.
-    return {"kb_entry": answer.entry_id, "kb_variant": entity_slot(answer.variant)}
+def reply_meta(answer: Answer) -> Dict[str, Any]:
+    """Stored with the BotUttered event: the staff console shows which entry
+    each reply came from, and the tests read it."""
+    return {ReplyMeta.KB_ENTRY: answer.entry_id, ReplyMeta.KB_VARIANT: entity_slot(answer.variant)}
 
 
 def repeated_just_now(tracker: Tracker) -> bool:
@@ -97,11 +99,12 @@ def send_turn(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeB
     """Sends the turn: on SMS one short answer with the other topics as options
     (the channel keeps a reply within two segments), else one message per topic.
     Asked a third time, the page has nothing more to say: the team is offered."""
-    on_sms = tracker.get_latest_input_channel() == "sms"
+    on_sms = tracker.get_latest_input_channel() == Channel.SMS
     first, extras = turn.answers[0], turn.answers[1:]
     if turn.repeat and not extras and not turn.unspecific and repeated_just_now(tracker):
-        related = [_button(kb, r) for r in kb.entries[first.entry_id].related]
-        dispatcher.utter_message(response="utter_no_more_detail", buttons=related + [STAFF_BUTTON], **_meta(first))
+        related = [topic_button(kb, r) for r in kb.entries[first.entry_id].related]
+        dispatcher.utter_message(response=Response.NO_MORE_DETAIL, buttons=related + [STAFF_BUTTON],
+                                 **reply_meta(first))
         return
     if turn.unspecific:
         text = unspecific_text(first, turn.unspecific, on_sms)
@@ -110,19 +113,19 @@ def send_turn(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeB
     else:
         text = first.short if on_sms else first.text
     answered = {a.entry_id for a in turn.answers}
-    related = [_button(kb, r) for r in kb.entries[first.entry_id].related if r not in answered]
+    related = [topic_button(kb, r) for r in kb.entries[first.entry_id].related if r not in answered]
     if on_sms:
         dispatcher.utter_message(
-            text=text, buttons=[_button(kb, a.entry_id) for a in extras] + related,
-            full_text=first.text, **_meta(first),
+            text=text, buttons=[topic_button(kb, a.entry_id) for a in extras] + related,
+            full_text=first.text, **reply_meta(first),
         )
         return
-    dispatcher.utter_message(text=text, buttons=[] if extras else related, **_meta(first))
+    dispatcher.utter_message(text=text, buttons=[] if extras else related, **reply_meta(first))
     for i, extra in enumerate(extras, 1):
-        dispatcher.utter_message(text=extra.short, buttons=related if i == len(extras) else [], **_meta(extra))
+        dispatcher.utter_message(text=extra.short, buttons=related if i == len(extras) else [], **reply_meta(extra))
 
 
 def remember(turn: Turn) -> List[SlotSet]:
     """The slots the next turn reads: the topic answered and its entity."""
     first = turn.answers[0]
-    return [SlotSet("last_topic", first.entry_id), SlotSet("last_entity", entity_slot(first.variant))]
+    return [SlotSet(Slot.LAST_TOPIC, first.entry_id), SlotSet(Slot.LAST_ENTITY, entity_slot(first.variant))]

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from actions.understanding import entities_of, remaining_words
+from clinic.contract import EntityType
 from clinic.kb import Answer, Entity, KnowledgeBase
 
 MAX_FOLLOW_UP_WORDS = 8
@@ -73,10 +74,10 @@ DIMENSIONS: Dict[str, List[Tuple[re.Pattern, str]]] = {
 # not list; only read in a follow-up. "and the deep narrow ones?" names the
 # page's "deep, narrow ice-pick acne scars".
 EXTRA_TERMS: List[Tuple[re.Pattern, Entity]] = [
-    (re.compile(r"\b(?:deep\W+(?:and\s+)?narrow|narrow\W+(?:and\s+)?deep)\b", re.I), ("condition", "ice-pick scars")),
+    (re.compile(r"\b(?:deep\W+(?:and\s+)?narrow|narrow\W+(?:and\s+)?deep)\b", re.I), Entity(EntityType.CONDITION, "ice-pick scars")),
 ]
 # Entity types a follow-up carries over from the previous answer.
-KEPT_TYPES = ("body_area", "condition")
+KEPT_TYPES = (EntityType.BODY_AREA, EntityType.CONDITION)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def parse_entity_slot(value: Any) -> Optional[Entity]:
     if not isinstance(value, str) or "=" not in value:
         return None
     etype, _, name = value.partition("=")
-    return (etype, name) if etype in KEPT_TYPES and name else None
+    return Entity(etype, name) if etype in KEPT_TYPES and name else None
 
 
 def words_of(text: str) -> List[str]:
@@ -127,7 +128,7 @@ def follow_up(kb: KnowledgeBase, parse: Dict[str, Any], last_topic: Any, last_en
         if pattern.search(text):
             return FollowUp(target, with_kept(entities_of(parse), kept))
     named = entities_of(parse) + [e for e in extra_entities(text) if e not in entities_of(parse)]
-    if not named or any(etype == "health_factor" for etype, _ in named):
+    if not named or any(e.type == EntityType.HEALTH_FACTOR for e in named):
         return None  # a health factor is a question of its own (contraindications)
     fragment = not remaining_words(parse)
     if not (OPENER.match(text) or fragment or extra_entities(text)):
@@ -136,7 +137,7 @@ def follow_up(kb: KnowledgeBase, parse: Dict[str, Any], last_topic: Any, last_en
     accepted = entry.entity_types()
     if any(etype in accepted for etype, _ in named):
         return FollowUp(last_topic, with_kept(named, kept))
-    areas = [e for e in named if e[0] == "body_area" and kb.is_term(*e)]
+    areas = [e for e in named if e.type == EntityType.BODY_AREA and kb.is_term(*e)]
     if areas:
         return FollowUp(last_topic, with_kept(named, kept), unspecific=areas[0])
     return None
@@ -169,7 +170,7 @@ def repeat_text(answer: Answer, on_sms: bool) -> str:
 def unspecific_text(answer: Answer, area: Entity, on_sms: bool) -> str:
     """A body area the topic says nothing specific about: say so, then the topic in short."""
     body = first_sentence(answer.short) if on_sms else answer.short
-    return f"The page doesn't say anything different for the {area[1]}; in general, {lower_first(without_yes(body))}"
+    return f"The page doesn't say anything different for the {area.value}; in general, {lower_first(without_yes(body))}"
 
 
 def is_repeat(answer: Answer, last_topic: Any, last_entity: Any) -> bool:

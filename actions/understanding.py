@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List
 
+from clinic.contract import EntityType
 from clinic.kb import Entity
 
-ENTITY_TYPES = ("body_area", "condition", "health_factor")
+ENTITY_TYPES = (EntityType.BODY_AREA, EntityType.CONDITION, EntityType.HEALTH_FACTOR)
+SITUATION_TYPES = (EntityType.CONDITION, EntityType.HEALTH_FACTOR)
 
 # Words that can surround an entity in a follow-up ("and what about my
 # forehead too?") without asking a new question. Anything else, such as
@@ -34,7 +36,7 @@ def entities_of(parse: Dict[str, Any]) -> List[Entity]:
     """(type, canonical value) pairs of a parsed message, in message order."""
     found = sorted(parse.get("entities") or [], key=lambda e: e.get("start") or 0)
     return [
-        (e["entity"], str(e["value"]))
+        Entity(e["entity"], str(e["value"]))
         for e in found
         if e.get("entity") in ENTITY_TYPES and e.get("value")
     ]
@@ -57,6 +59,6 @@ def remaining_words(parse: Dict[str, Any]) -> List[str]:
 
 def is_personal_question(text: str, entities: List[Entity]) -> bool:
     """Whether the patient asks about their own health situation."""
-    situation = any(etype in ("condition", "health_factor") for etype, _ in entities)
+    situation = any(e.type in SITUATION_TYPES for e in entities)
     asks_for_self = bool(PERSONAL.search(text))
     return asks_for_self and (situation or bool(re.search(r"\b(for me|my case|candidate|suitable)\b", text, re.I)))

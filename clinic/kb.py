@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import yaml
 
@@ -26,7 +26,12 @@ LANGUAGE_FILE = "language.yml"
 REVIEWS_FILE = "reviews.yml"
 NOT_ENTRIES = {TERMS_FILE, CAVEATS_FILE, LANGUAGE_FILE, REVIEWS_FILE}
 
-Entity = Tuple[str, str]  # (entity type, canonical value)
+class Entity(NamedTuple):
+    """An entity of a message: its type ("condition") and canonical value ("acne scars")."""
+
+    type: str
+    value: str
+
 
 
 @dataclass(frozen=True)

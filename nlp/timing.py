@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from clinic.contract import ParseKey
+
 DAYS = (
     r"mon(day)?|tue(s|sday)?|wed(nesday|s)?|thu(r|rs|rsday)?|fri(day)?|sat(urday)?|sun(day)?|"
     r"weekend|week|month"
@@ -66,7 +68,7 @@ AFTER = re.compile(
 
 
 class Timing(str, Enum):
-    BEFORE = "before_treatment"
+    BEFORE = ParseKey.BEFORE_TREATMENT  # the red-flag gate's `triage` value
     AFTER = "after_treatment"
     UNKNOWN = "unknown"
 

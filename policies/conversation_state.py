@@ -39,14 +39,15 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from clinic.contract import Intent, Response, Slot, Urgency
 from nlp.language import looks_non_english
 
-URGENT_INTENT = "urgent_symptom"
-URGENT_REMINDER = {"now": "utter_urgent_reminder", "today": "utter_urgent_reminder_today"}
-DECLINE_REPLY = "utter_decline_reassure"
-OTHER_LANGUAGE_REPLY = "utter_only_english"
+URGENT_INTENT = Intent.URGENT_SYMPTOM
+URGENT_REMINDER = {Urgency.NOW: Response.URGENT_REMINDER, Urgency.TODAY: Response.URGENT_REMINDER_TODAY}
+DECLINE_REPLY = Response.DECLINE_REASSURE
+OTHER_LANGUAGE_REPLY = Response.ONLY_ENGLISH
 # Turns that ask, or could be read as, "so it's fine for me?"
-REASSURANCE_INTENTS = {"affirm", "deny", "ask_reassurance"}
+REASSURANCE_INTENTS = {Intent.AFFIRM, Intent.DENY, Intent.ASK_REASSURANCE}
 
 
 def declined_last_turn(tracker: DialogueStateTracker) -> bool:
@@ -60,7 +61,7 @@ def declined_last_turn(tracker: DialogueStateTracker) -> bool:
             if users_seen == 2:
                 return False
         elif users_seen == 1:
-            if isinstance(event, SlotSet) and event.key == "declined" and event.value:
+            if isinstance(event, SlotSet) and event.key == Slot.DECLINED and event.value:
                 return True
             if isinstance(event, ActionExecuted) and event.action_name == DECLINE_REPLY:
                 return True
@@ -75,8 +76,8 @@ def next_action(tracker: DialogueStateTracker) -> Optional[str]:
     intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
     if intent is None:
         return None
-    if tracker.get_slot("urgent_flagged") and intent != URGENT_INTENT:
-        return URGENT_REMINDER.get(tracker.get_slot("urgency") or "now", URGENT_REMINDER["now"])
+    if tracker.get_slot(Slot.URGENT_FLAGGED) and intent != URGENT_INTENT:
+        return URGENT_REMINDER.get(tracker.get_slot(Slot.URGENCY) or Urgency.NOW, URGENT_REMINDER[Urgency.NOW])
     if intent != URGENT_INTENT and looks_non_english(tracker.latest_message.text or ""):
         return OTHER_LANGUAGE_REPLY
     if intent in REASSURANCE_INTENTS and declined_last_turn(tracker):

@@ -34,6 +34,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from clinic.contract import Intent
 from nlp.components.feature_groups import FeatureGroups
 from nlp.components.intent_override import put_first
 
@@ -61,7 +62,7 @@ class ComplicationDetector(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {
             "feature_groups": {"words": 1.0, "chars": 1.0, "sentence_embedding": 2.5},
-            "urgent_intent": "urgent_symptom",
+            "urgent_intent": Intent.URGENT_SYMPTOM,
             "C": 10.0,
             "target_recall": 0.97,
             "folds": 5,

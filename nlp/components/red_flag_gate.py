@@ -35,6 +35,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from clinic.contract import EntityType, Intent, ParseKey, Urgency
 from nlp.components.intent_override import put_first
 from nlp.person import reports_on_self
 from nlp.red_flags import DANGER, find_red_flags
@@ -42,7 +43,7 @@ from nlp.timing import Timing, treatment_timing
 
 RED_FLAGS = "red_flags"
 # A report the clinic can act on is about the skin or a treatment of it.
-SKIN_ENTITIES = {"body_area", "condition", "treatment"}
+SKIN_ENTITIES = {EntityType.BODY_AREA, EntityType.CONDITION, EntityType.TREATMENT}
 SKIN_WORDS = re.compile(
     r"\b(skin|face|facial|cheeks?|forehead|chin|jaw|nose|lips?|mouth|eyes?|eyelids?|neck|scalp|rash|bumps?|spots?|"
     r"pores?|dots?|marks?|redness|red|swollen|swelling|burn(ing|t|ed|s)?|itch(y|ing)?|raw|peel(ing|ed)?|"
@@ -70,9 +71,9 @@ REACTION_WORDS = re.compile(
 # answer action flags a call-back when it goes beyond that.
 LEARNED_MIN_CONFIDENCE = 0.5
 ASKS_IF_NORMAL = re.compile(r"\b(is (this|that|it) (normal|ok|okay|expected|usual)|normal\?|should i (be )?worr(y|ied))", re.I)
-TRIAGE = "triage"
-URGENCY = "urgency"
-NOW, TODAY = "now", "today"
+TRIAGE = ParseKey.TRIAGE
+URGENCY = EntityType.URGENCY
+NOW, TODAY = Urgency.NOW, Urgency.TODAY
 
 
 def about_skin(message: Message) -> bool:
@@ -90,7 +91,7 @@ class RedFlagGate(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"urgent_intent": "urgent_symptom", "before_treatment_intent": "ask_contraindications"}
+        return {"urgent_intent": Intent.URGENT_SYMPTOM, "before_treatment_intent": Intent.ASK_CONTRAINDICATIONS}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._urgent = config["urgent_intent"]
@@ -142,7 +143,7 @@ class RedFlagGate(GraphComponent):
     def _drop_urgent(self, message: Message) -> None:
         """The next likeliest intent instead of a learned urgent guess."""
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != self._urgent]
-        fallback = {INTENT_NAME_KEY: "nlu_fallback", "confidence": 1.0}
+        fallback = {INTENT_NAME_KEY: Intent.NLU_FALLBACK, "confidence": 1.0}
         message.set(INTENT, ranking[0] if ranking else fallback, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 

@@ -29,14 +29,14 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from clinic.contract import EntityType, Intent
 from nlp.components.intent_override import put_first
 
-TREATMENT = "treatment"
+TREATMENT = EntityType.TREATMENT
 MICRONEEDLING = "microneedling"
-COMPARISON = "ask_vs_other_treatments"
+COMPARISON = Intent.ASK_VS_OTHER_TREATMENTS
 # Intents left alone: they are about the patient or the conversation, not a treatment.
-KEPT = {"urgent_symptom", "out_of_scope", "nlu_fallback", "greet", "goodbye", "thank", "affirm", "deny",
-        "bot_challenge", "request_human", "book_appointment"}
+KEPT = {Intent.URGENT_SYMPTOM, *Intent.MISSED, *Intent.SOCIAL, *Intent.CALLBACK}
 
 
 def treatments(message: Message) -> Set[str]:
@@ -69,7 +69,7 @@ class ScopeGate(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"out_of_scope_intent": "out_of_scope"}
+        return {"out_of_scope_intent": Intent.OUT_OF_SCOPE}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._out = config["out_of_scope_intent"]
