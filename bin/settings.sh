@@ -27,6 +27,12 @@ export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-1048576}
 # WEBCHAT_SESSION_SECRET, CONSOLE_SECRET_KEY, and with SMS on SMS_ID_SECRET
 # and SMS_ENCRYPTION_KEY.
 export CLINIC_ENV=${CLINIC_ENV:-local}
+# SMS (credentials.yml reads these; off while the first four are empty).
+export TWILIO_ACCOUNT_SID=${TWILIO_ACCOUNT_SID:-} TWILIO_AUTH_TOKEN=${TWILIO_AUTH_TOKEN:-}
+export TWILIO_NUMBER=${TWILIO_NUMBER:-} SMS_WEBHOOK_URL=${SMS_WEBHOOK_URL:-}
+export TWILIO_API_BASE_URL=${TWILIO_API_BASE_URL:-https://api.twilio.com}
+export SMS_RATE_LIMIT=${SMS_RATE_LIMIT:-20} SMS_RATE_WINDOW_SECONDS=${SMS_RATE_WINDOW_SECONDS:-600}
+export SMS_STORE_URL=${SMS_STORE_URL:-}
 # KB_REVIEW_STRICT=1: the action server refuses to start (and make validate
 # fails) while a knowledge-base entry lacks a clinician's sign-off as it stands;
 # off, they are listed as warnings (clinic/kb_review.py).

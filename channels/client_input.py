@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import FrozenSet
 
 from actions.buttons import offered_payloads
-from channels.domain_file import domain
+from clinic.domain import load_domain
 from clinic.kb import KnowledgeBase
 
 # Rasa strips a message before it looks for the "/", so " / /x" is a payload too.
@@ -27,7 +27,7 @@ LEADING_SLASHES = re.compile(r"^[\s/]+")
 @lru_cache(maxsize=1)
 def allowed_payloads() -> FrozenSet[str]:
     """The payloads of the assistant's buttons (read once: the server's lifetime)."""
-    return offered_payloads(KnowledgeBase.load(), domain())
+    return offered_payloads(KnowledgeBase.load(), load_domain())
 
 
 def as_patient_text(text: str) -> str:

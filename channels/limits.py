@@ -25,7 +25,7 @@ from typing import Callable, Dict, Optional, Tuple
 
 from aiolimiter import AsyncLimiter
 
-from channels.domain_file import session_expiration_seconds
+from clinic.domain import session_expiration_seconds
 
 WINDOW_SECONDS = 60.0
 PRUNE_AFTER_KEYS = 1000  # tables are swept for idle keys when they grow past this

@@ -16,9 +16,10 @@ from typing import Any, Awaitable, Callable, NamedTuple
 
 from rasa.core.channels.channel import UserMessage
 
-from channels.domain_file import response_text, session_expiration_seconds
 from channels.limits import Refusal
 from clinic.config import Clinic, load_clinic
+from clinic.contract import Response
+from clinic.domain import response_text, session_expiration_seconds
 from nlp.red_flags import find_red_flags
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def too_long(limit: int) -> str:
 
 def urgent() -> str:
     """The urgent-symptom reply, word for word as the assistant gives it."""
-    return response_text("utter_urgent_symptom", clinic())
+    return response_text(Response.URGENT_SYMPTOM, clinic())
 
 
 class OverLimitReply(NamedTuple):

@@ -38,6 +38,7 @@ from channels.client_input import as_patient_text
 from channels.clients import came_through_a_proxy, client_address, is_loopback, peer_ip
 from channels.conversation_ids import belongs_to_web_or_sms
 from channels.limits import ChannelLimits, Refusal
+from clinic.contract import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class ClinicRestInput(InputChannel):
 
     @classmethod
     def name(cls) -> str:
-        return "rest"
+        return Channel.REST
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:

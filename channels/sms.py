@@ -25,111 +25,53 @@ channel checks no signature and knows nothing of SMS rules, hence this one:
 - the number is never logged or stored in plain text: the conversation id is
   a keyed hash of it, and a number needed for a call-back is kept encrypted.
 
-Configuration (environment): TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
-TWILIO_NUMBER, SMS_WEBHOOK_URL, TWILIO_API_BASE_URL; without the first four
-the channel is off (the webhook answers 503). SMS_ID_SECRET and
+Configuration: credentials.yml, from the environment there (TWILIO_ACCOUNT_SID,
+TWILIO_AUTH_TOKEN, TWILIO_NUMBER, SMS_WEBHOOK_URL, TWILIO_API_BASE_URL,
+SMS_RATE_LIMIT, SMS_RATE_WINDOW_SECONDS, SMS_STORE_URL); without the first
+four the channel is off (the webhook answers 503). SMS_ID_SECRET and
 SMS_ENCRYPTION_KEY default to keys generated once into VAR_DIR for local use.
+
+This module keeps the webhook and the order of a turn; keywords, options,
+the rate limit, the channel's own wording and the output live beside it
+(sms_keywords, sms_options, sms_rate_limit, sms_replies, sms_output).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import re
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Set, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 from urllib.parse import parse_qs
 
 from cryptography.fernet import Fernet
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
-from channels import replies
+from channels import replies, sms_replies
 from channels.client_input import as_patient_text
 from channels.sms_gateway import GatewayConfig, SmsGateway
 from channels.sms_keywords import keyword
+from channels.sms_options import chosen
+from channels.sms_output import SmsOutput
+from channels.sms_rate_limit import SmsRateLimit
 from channels.sms_store import SmsStore, conversation_id, phone_digits
-from channels.sms_text import Reply, Turn, compose, split_for_sms, to_gsm7
+from channels.sms_text import Reply, compose, split_for_sms, to_gsm7
+from channels.turn_locks import TurnLocks
+from clinic.contract import Channel
 from clinic.keys import local_key
-from nlp.red_flags import find_red_flags
 
 logger = logging.getLogger(__name__)
 
-OPTION = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-# Urgent replies go out first and whole, and keep the number for a call-back.
-URGENT_RESPONSES = {
-    "utter_urgent_symptom", "utter_urgent_call_today", "utter_urgent_reminder", "utter_urgent_reminder_today",
-}
-CALLBACK_RESPONSES = {
-    **{response: "urgent" for response in URGENT_RESPONSES},
-    "utter_beyond_normal": "call-back",
-    "utter_request_human": "call-back",
-    "utter_book_appointment": "booking",
-}
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_BODY_BYTES = 64 * 1024  # an SMS webhook is a few hundred bytes; Body is at most 1,600 characters
-REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "SMS_WEBHOOK_URL")
-
-
-class SmsOutput(CollectingOutputChannel):
-    """Collects a turn's bot messages whole (text, buttons and metadata)."""
-
-    @classmethod
-    def name(cls) -> Text:
-        return "sms"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.raw: List[Dict[Text, Any]] = []
-
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        self.raw.append(dict(message))
-        await super().send_response(recipient_id, message)
-
-    def turn(self) -> Turn:
-        turn = Turn()
-        for message in self.raw:
-            action = message.get("utter_action")
-            text = message.get("text") or ""
-            if action == "utter_first_turn_notice":
-                turn.notice = text
-            elif action in URGENT_RESPONSES:
-                turn.urgent_text = text
-            else:
-                turn.texts.append(text)
-            if message.get("full_text"):
-                turn.full_text = message["full_text"]
-            if message.get("buttons"):
-                turn.buttons = [{"title": b["title"], "payload": b["payload"]} for b in message["buttons"]]
-            if action in CALLBACK_RESPONSES:
-                turn.flagged_for_callback = True
-        return turn
-
-
-class TurnLocks:
-    """One asyncio lock per conversation, kept only while someone holds or awaits it."""
-
-    def __init__(self) -> None:
-        self._locks: Dict[str, asyncio.Lock] = {}
-        self._users: Dict[str, int] = {}
-
-    @contextlib.asynccontextmanager
-    async def held(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key], self._locks[key]
+# credentials.yml's keys (filled from the environment there) that turn the channel on.
+REQUIRED = ("account_sid", "auth_token", "twilio_number", "webhook_url")
 
 
 class SmsInput(InputChannel):
@@ -137,27 +79,29 @@ class SmsInput(InputChannel):
 
     @classmethod
     def name(cls) -> Text:
-        return "sms"
+        return Channel.SMS
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        credentials = credentials or {}
-        env = {name: os.environ.get(name, "").strip() for name in REQUIRED}
-        if not all(env.values()):
-            logger.info("sms: channel off (set %s to turn it on)", ", ".join(REQUIRED))
+        """Settings from credentials.yml, which takes them from the environment
+        (`${TWILIO_AUTH_TOKEN}`, as Rasa's own Twilio channel is configured)."""
+        settings = {key: str(value).strip() for key, value in (credentials or {}).items() if value is not None}
+        if not all(settings.get(key) for key in REQUIRED):
+            logger.info("sms: channel off (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER "
+                        "and SMS_WEBHOOK_URL to turn it on)")
             return cls(enabled=False)
         return cls(
             enabled=True,
             gateway=GatewayConfig(
-                account_sid=env["TWILIO_ACCOUNT_SID"],
-                auth_token=env["TWILIO_AUTH_TOKEN"],
-                from_number=env["TWILIO_NUMBER"],
-                base_url=os.environ.get("TWILIO_API_BASE_URL") or "https://api.twilio.com",
+                account_sid=settings["account_sid"],
+                auth_token=settings["auth_token"],
+                from_number=settings["twilio_number"],
+                base_url=settings.get("api_base_url") or "https://api.twilio.com",
             ),
-            webhook_url=env["SMS_WEBHOOK_URL"],
-            store_url=os.environ.get("SMS_STORE_URL") or os.environ.get("TRACKER_STORE_URL") or "sqlite:///var/tracker.db",
-            rate_limit=int(credentials.get("rate_limit") or os.environ.get("SMS_RATE_LIMIT") or 20),
-            rate_window=float(credentials.get("rate_window_seconds") or os.environ.get("SMS_RATE_WINDOW_SECONDS") or 600),
+            webhook_url=settings["webhook_url"],
+            store_url=settings.get("store_url") or settings.get("tracker_store_url") or "sqlite:///var/tracker.db",
+            rate=SmsRateLimit(int(settings.get("rate_limit") or 20),
+                              float(settings.get("rate_window_seconds") or 600)),
         )
 
     def __init__(
@@ -166,8 +110,7 @@ class SmsInput(InputChannel):
         gateway: Optional[GatewayConfig] = None,
         webhook_url: str = "",
         store_url: str = "",
-        rate_limit: int = 20,
-        rate_window: float = 600.0,
+        rate: SmsRateLimit = SmsRateLimit(),
     ) -> None:
         self.enabled = enabled
         self._tasks: Set[asyncio.Task] = set()
@@ -181,8 +124,7 @@ class SmsInput(InputChannel):
         self.gateway = SmsGateway(gateway)
         self.id_secret = local_key("SMS_ID_SECRET", "sms-id-secret", lambda: os.urandom(32).hex().encode())
         self.store = SmsStore(store_url, local_key("SMS_ENCRYPTION_KEY", "sms-encryption-key", Fernet.generate_key))
-        self.rate_limit = rate_limit
-        self.rate_window = rate_window
+        self.rate = rate
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("clinic_sms_webhook", __name__)
@@ -264,57 +206,34 @@ class SmsInput(InputChannel):
         (the gateway confirms opt-outs itself)."""
         text = as_patient_text(body).strip()  # "/urgent_symptom" typed is words, as on the web
         word = keyword(text)
-        clinic = replies.clinic()
         opted_out = self.store.opted_out(conversation)
         opting_in = word == "start" or (opted_out and word == "yes")
         if opted_out and not opting_in:
             return []
-        window = self.store.count_message(conversation, self.rate_window)
+        window = self.store.count_message(conversation, self.rate.window_seconds)
         if opting_in:
             self.store.opt_in(conversation)  # at once, even when its confirmation is held back below
-        # Every reply counts towards the limit; a red flag is answered whatever the
-        # rate: the limit is for floods, not for a patient in trouble.
-        if window["count"] > self.rate_limit and not find_red_flags(text):
+        if self.rate.exceeded(window["count"], text):  # every reply counts, HELP and START too
             if window["notified"]:
                 return []
             self.store.mark_limit_notified(conversation)
-            minutes = max(1, round(self.rate_window / 60))
-            return [to_gsm7(
-                f"You've sent a lot of messages, so I'll pause for up to {minutes} minutes. "
-                f"For help now, call {clinic.name} on {clinic.phone}."
-            )]
-        if opting_in:
-            return [to_gsm7(f"{clinic.name}: you'll get answers again. Ask about microneedling any time. Reply STOP to opt out.")]
-        if word == "help":
-            return [to_gsm7(
-                f"{clinic.name} microneedling assistant: general information, not medical advice. "
-                f"Call {clinic.phone} ({clinic.hours}). Emergency: {clinic.emergency_number}. "
-                f"Reply STOP to opt out."
-            )]
-        if not text and has_media:
-            return [to_gsm7(
-                f"{clinic.name}: I can't see photos. If you're worried about your skin after a treatment, "
-                f"call {clinic.phone}; in an emergency call {clinic.emergency_number}."
-            )]
+            return [sms_replies.paused(self.rate.minutes())]
+        own = sms_replies.keyword_reply(word, opting_in, text, has_media)
+        if own:
+            return [own]
         if word == "more":
             more = self.store.pending_more(conversation)
             if more:
                 self.store.remember_reply(conversation, None, self.store.options(conversation))
                 return split_for_sms(more)
-        choice = OPTION.match(text)
-        if choice:
-            options = self.store.options(conversation)
-            index = int(choice.group(1))
-            if 1 <= index <= len(options):
-                text = options[index - 1]["payload"]
+        text = chosen(text, self.store.options(conversation))
         if len(text) > replies.max_message_chars():
             return [to_gsm7(replies.too_long(replies.max_message_chars()))]
         output = SmsOutput()
         await replies.run_turn(on_new_message, UserMessage(text, output, conversation, input_channel=self.name()))
-        turn = output.turn()
-        reply = compose(turn) if output.raw else Reply(to_gsm7(replies.unavailable()))
-        if turn.flagged_for_callback:
-            reason = next(CALLBACK_RESPONSES[m["utter_action"]] for m in output.raw if m.get("utter_action") in CALLBACK_RESPONSES)
+        reply = compose(output.turn()) if output.raw else Reply(to_gsm7(replies.unavailable()))
+        reason = output.callback_reason()
+        if reason:
             self.store.keep_number_for_callback(conversation, number, reason)
         self.store.remember_reply(conversation, reply.more, reply.options)
         return [reply.body] if reply.body else []

@@ -121,7 +121,6 @@ class Turn:
     buttons: List[Dict[str, str]] = field(default_factory=list)
     full_text: Optional[str] = None  # the web answer behind a short SMS answer
     urgent_text: Optional[str] = None
-    flagged_for_callback: bool = False
     notice: Optional[str] = None
 
 

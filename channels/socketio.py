@@ -41,10 +41,11 @@ from socketio import AsyncServer
 from channels import replies
 from channels.client_input import as_patient_text
 from channels.clients import client_address
-from channels.domain_file import session_expiration_seconds
 from channels.limits import ChannelLimits
 from channels.origins import allowed_origins
 from channels.web_sessions import SessionTokens, SocketBindings, same_socket
+from clinic.contract import Channel
+from clinic.domain import session_expiration_seconds
 from clinic.keys import local_key
 
 RENEWED_EVENT = "session_renewed"
@@ -68,7 +69,7 @@ class ClinicSocketIOInput(InputChannel):
 
     @classmethod
     def name(cls) -> Text:
-        return "socketio"
+        return Channel.SOCKETIO
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:

@@ -85,6 +85,11 @@ class Response:
     BOOK_APPOINTMENT = "utter_book_appointment"
     DECLINE_REASSURE = "utter_decline_reassure"
     ONLY_ENGLISH = "utter_only_english"
+    # The SMS channel's own, sent without a turn.
+    SMS_HELP = "utter_sms_help"
+    SMS_OPTED_IN = "utter_sms_opted_in"
+    SMS_PAUSED = "utter_sms_paused"
+    SMS_PHOTO = "utter_sms_photo"
 
     URGENT = frozenset({URGENT_SYMPTOM, URGENT_CALL_TODAY, URGENT_REMINDER, URGENT_REMINDER_TODAY})
 

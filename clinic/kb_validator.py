@@ -15,6 +15,7 @@ from typing import Dict, Iterable, List, Optional, Pattern, Set, Tuple
 import textstat
 import yaml
 
+from clinic.domain import DOMAIN_FILE, intent_names, load_domain
 from clinic.gsm7 import is_gsm7
 from clinic.kb import (
     CAVEATS_FILE,
@@ -28,7 +29,6 @@ from clinic.kb import (
 from clinic.kb_review import REVIEWED, review_problems, review_states, strict_mode
 
 PAGE_FILE = PROJECT_ROOT / "data" / "source" / "microneedling-patient-page.txt"
-DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 # An SMS reply is two segments (306 GSM-7 characters) and the first one of a
 # conversation also carries the short notice, so short answers keep to 240.
 SHORT_MAX_CHARS = 240
@@ -216,7 +216,7 @@ def check_entry(entry: Entry, kb: KnowledgeBase, page: str, style: Optional[Styl
 
 def check_domain(kb: KnowledgeBase, domain: dict) -> List[str]:
     """Every domain intent has an entry or an `utter_<intent>` response, and back."""
-    intents = [i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", [])]
+    intents = intent_names(domain)
     responses = set(domain.get("responses", {}))
     problems = []
     for intent in intents:
@@ -244,7 +244,7 @@ def validate(
     kb = KnowledgeBase.load(kb_dir)
     page_text = page_file.read_text(encoding="utf-8")
     page = _squash(page_text)
-    domain = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
+    domain = load_domain(domain_file)
     style = load_style(kb_dir)
     problems = []
     if not kb.entries:

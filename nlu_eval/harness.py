@@ -35,6 +35,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
+from clinic.contract import Intent
 from nlu_eval import metrics, real_set
 from nlu_eval.real_set import RealMessage, RealScores
 from nlu_eval.typos import perturb
@@ -120,7 +121,7 @@ def score(
         name=name,
         in_scope_accuracy=metrics.accuracy(in_scope(clean)),
         in_scope_macro_f1=metrics.macro_f1(in_scope(clean), faq_labels),
-        out_of_scope_routed=metrics.routed_away_share([p for _, t, p in clean if t == "out_of_scope"]),
+        out_of_scope_routed=metrics.routed_away_share([p for _, t, p in clean if t == Intent.OUT_OF_SCOPE]),
         urgent_recall=metrics.urgent_recall([(t, p) for _, t, p in clean]),
         false_urgent_ordinary=metrics.false_urgent_rate([p for x, _, p in clean if x in ordinary]),
         false_urgent_all=metrics.false_urgent_rate([p for _, t, p in clean if t != metrics.URGENT]),

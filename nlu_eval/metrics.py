@@ -6,10 +6,12 @@ import math
 from collections import Counter
 from typing import Dict, Iterable, List, Sequence, Tuple
 
+from clinic.contract import Intent
+
 Pair = Tuple[str, str]  # (true intent, predicted intent)
 
-URGENT = "urgent_symptom"
-ROUTED_AWAY = {"out_of_scope", "nlu_fallback"}
+URGENT = Intent.URGENT_SYMPTOM
+ROUTED_AWAY = Intent.MISSED
 
 
 def confusion(pairs: Iterable[Pair]) -> Dict[Pair, int]:

@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
+from clinic.contract import Intent
 from nlu_eval.metrics import URGENT
 
 # An out-of-scope message is handled well when it goes to the honest reply,
 # the fallback or a person.
-ROUTED_AWAY = {"out_of_scope", "nlu_fallback", "request_human"}
+ROUTED_AWAY = {*Intent.MISSED, Intent.REQUEST_HUMAN}
+# The real set's kinds of message (../shared/nlu/README.md).
+IN_SCOPE, OUT_OF_SCOPE, URGENT_KIND = "in_scope", Intent.OUT_OF_SCOPE, "urgent"
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class RealMessage:
     accept: Tuple[str, ...]
 
     def right(self, predicted: str) -> bool:
-        if self.kind == "out_of_scope":
+        if self.kind == OUT_OF_SCOPE:
             return predicted in ROUTED_AWAY or predicted in self.accept
         return predicted in self.accept
 
@@ -61,10 +64,10 @@ def score(messages: Sequence[RealMessage], predicted: Sequence[str]) -> RealScor
         return [(m, p) for m, p in pairs if m.kind == kind]
 
     return RealScores(
-        in_scope=share([m.right(p) for m, p in of("in_scope")]),
-        out_of_scope_routed=share([m.right(p) for m, p in of("out_of_scope")]),
-        urgent_recall=share([p == URGENT for _, p in of("urgent")]),
-        false_urgent=share([p == URGENT for m, p in pairs if m.kind != "urgent"]),
-        counts={kind: len(of(kind)) for kind in ("in_scope", "out_of_scope", "urgent")},
+        in_scope=share([m.right(p) for m, p in of(IN_SCOPE)]),
+        out_of_scope_routed=share([m.right(p) for m, p in of(OUT_OF_SCOPE)]),
+        urgent_recall=share([p == URGENT for _, p in of(URGENT_KIND)]),
+        false_urgent=share([p == URGENT for m, p in pairs if m.kind != URGENT_KIND]),
+        counts={kind: len(of(kind)) for kind in (IN_SCOPE, OUT_OF_SCOPE, URGENT_KIND)},
         misses=[(m, p) for m, p in pairs if not m.right(p)],
     )
