@@ -702,3 +702,76 @@ def test_a_config_that_fails_at_first_is_retried(browser: Browser, clinic_site: 
     # the clinic's name (hence its phone) comes from the config the third request got
     expect(tab.page.get_by_role("button", name=LAUNCHER)).to_be_visible(timeout=20_000)
     tab.page.context.close()
+
+
+# ---- the element's lifecycle: attributes, events for the host page, teardown ---------------
+
+def replace_widget(page: Page, attributes: dict) -> None:
+    """Removes the page's widget and adds one with `attributes`, as a host page's script would."""
+    page.evaluate(
+        """async (attributes) => {
+          await customElements.whenDefined('clinic-chat');
+          for (const old of document.querySelectorAll('clinic-chat')) old.remove();
+          const widget = document.createElement('clinic-chat');
+          for (const [name, value] of Object.entries(attributes)) widget.setAttribute(name, value);
+          document.body.append(widget);
+        }""",
+        attributes,
+    )
+
+
+def set_attribute(page: Page, name: str, value: str) -> None:
+    page.evaluate("([n, v]) => document.querySelector('clinic-chat').setAttribute(n, v)", [name, value])
+
+
+def wait_for(test: Callable[[], bool], page: Page, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not test():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(100)
+
+
+def test_a_removed_widget_closes_its_socket_and_added_back_resumes_with_one(open_tab) -> None:
+    tab = open_tab()
+    page = tab.page
+    sockets: list = []
+    page.on("websocket", lambda socket: sockets.append(socket))
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(bot(page, NOTICE)).to_be_visible()
+    assert len(sockets) == 1
+    page.evaluate("() => { window.widget = document.querySelector('clinic-chat'); window.widget.remove(); }")
+    wait_for(sockets[0].is_closed, page)
+    page.wait_for_timeout(3000)  # socket.io would have reconnected within 1-5 s
+    assert len(sockets) == 1
+    page.evaluate("() => document.body.append(window.widget)")
+    wait_for(lambda: len(sockets) == 2, page)  # the panel was open: it reconnects at once
+    expect(bot(page, NOTICE)).to_have_count(1)  # the conversation, restored once
+    ask(page, "does microneedling hurt?")
+    expect(bot(page, "numbing")).to_be_visible()
+    assert len(sockets) == 2 and [s.is_closed() for s in sockets] == [True, False]
+    assert tab.errors == [], tab.errors
+
+
+def test_a_removed_widget_gives_the_page_back_on_a_phone(open_tab) -> None:
+    page = open_tab("/", 375, 740).page
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_have_attribute("aria-modal", "true")
+    assert page.evaluate("[...document.body.children].some(n => n.inert)")
+    page.evaluate("document.querySelector('clinic-chat').remove()")
+    assert page.evaluate("[...document.body.children].every(n => !n.inert)")
+
+
+def test_a_removed_widget_stops_retrying_its_config(open_tab) -> None:
+    page = open_tab().page
+    asked: list = []
+
+    def unavailable(route) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=503, body="")
+
+    page.route("**/broken/config.json", unavailable)
+    replace_widget(page, {"config": "/broken/config.json"})
+    wait_for(lambda: len(asked) == 1, page)
+    page.evaluate("document.querySelector('clinic-chat').remove()")
+    page.wait_for_timeout(4000)  # retries after 1 s and 3 s
+    assert len(asked) == 1
