@@ -724,6 +724,28 @@ def set_attribute(page: Page, name: str, value: str) -> None:
     page.evaluate("([n, v]) => document.querySelector('clinic-chat').setAttribute(n, v)", [name, value])
 
 
+def test_attributes_changed_after_load_take_effect(open_tab, site: Site) -> None:
+    tab = open_tab()
+    page = tab.page
+    replace_widget(page, {"name": "Clinic A", "phone": "555 0100"})  # no config, no server
+    expect(page.get_by_role("button", name="Open chat with Clinic A")).to_be_visible()
+    set_attribute(page, "name", "Clinic B")
+    page.get_by_role("button", name="Open chat with Clinic B").click()
+    notice = page.locator("clinic-chat .notice")
+    expect(notice).to_have_text("Can't connect right now. Please call Clinic B at 555 0100.")
+    set_attribute(page, "title", "Ask Clinic B")
+    expect(page.get_by_role("dialog", name="Ask Clinic B")).to_be_visible()
+    set_attribute(page, "server", site.servers.rasa_url)  # now it can connect
+    expect(bot(page, NOTICE)).to_be_visible()
+    expect(notice).to_be_hidden()
+    set_attribute(page, "config", "/webchat/config.json")  # the clinic's config wins over name= and title=
+    expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_be_visible()
+    expect(page.locator("clinic-chat .subtitle")).to_have_text(CLINIC.name)
+    ask(page, "does microneedling hurt?")
+    expect(bot(page, "numbing")).to_be_visible()
+    assert tab.errors == [], tab.errors
+
+
 def wait_for(test: Callable[[], bool], page: Page, seconds: float = 10) -> None:
     deadline = time.monotonic() + seconds
     while not test():

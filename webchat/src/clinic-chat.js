@@ -3,7 +3,7 @@
 //   <script type="module" src="/webchat/clinic-chat.js"></script>
 //   <clinic-chat config="/webchat/config.json"></clinic-chat>
 //
-// Attributes: `config`, the URL
+// Attributes, observed (a change after load takes effect): `config`, the URL
 // of the branding JSON (name, phone, title, primary_color, primary_text_color,
 // logo, server, max_message_chars); `server`, the Rasa base URL (overrides the
 // config's); `name`, `phone`, `title` and `logo` stand in for what the config
@@ -17,7 +17,7 @@
 // back, it picks the conversation up from sessionStorage.
 import css from "./clinic-chat.css.js";
 import { ChatSocket } from "./chat-socket.js";
-import { DEFAULTS, fetchConfig, resolveConfig } from "./config.js";
+import { CONFIG_ATTRIBUTES, DEFAULTS, fetchConfig, resolveConfig } from "./config.js";
 import { appendRichText } from "./rich-text.js";
 import { freshState, readState, writeState } from "./store.js";
 import { ChatView, cleanButtons } from "./view.js";
@@ -38,6 +38,8 @@ function baseSheet() {
 }
 
 export class ClinicChat extends HTMLElement {
+  static observedAttributes = ["config", ...CONFIG_ATTRIBUTES];
+
   constructor() {
     super();
     /** @type {import("./config.js").Config} */
@@ -83,6 +85,16 @@ export class ClinicChat extends HTMLElement {
     this.restored = false;
   }
 
+  /**
+   * @param {string} name
+   * @param {string | null} old
+   * @param {string | null} value
+   */
+  attributeChangedCallback(name, old, value) {
+    if (old === value || this.lifetime.signal.aborted) return; // connectedCallback reads them all
+    this.ready = this.ready.then(() => (name === "config" ? this.loadConfig() : this.updateConfig()));
+  }
+
   /** @param {AbortSignal} signal */
   listen(signal) {
     const { launcher, closeBtn, panel, form, input, tooLong } = this.view;
@@ -120,12 +132,19 @@ export class ClinicChat extends HTMLElement {
   }
 
   updateConfig() {
-    this.config = resolveConfig(this.loaded.values, (name) => this.getAttribute(name), this.loaded.base || this.ownerDocument.baseURI);
-    this.view.brand(this.config);
+    const next = resolveConfig(this.loaded.values, (name) => this.getAttribute(name), this.loaded.base || this.ownerDocument.baseURI);
+    // Another server is another assistant: its own conversation (and token).
+    const moved = this.restored && next.server !== this.config.server;
+    if (moved) this.hangUp();
+    this.config = next;
+    this.view.brand(next);
+    if (moved) this.restore(this.state.open); // the panel stays as the patient left it
   }
 
-  restore() {
-    this.state = readState(this.config.server) || { ...freshState(), open: this.state.open };
+  /** @param {boolean} [open]  instead of the stored state's */
+  restore(open) {
+    this.state = readState(this.config.server) || freshState();
+    if (open !== undefined) this.state.open = open;
     this.inflight = [];
     for (const m of [...this.state.messages, ...this.state.queue]) this.nextId = Math.max(this.nextId, (m.id || 0) + 1);
     this.view.showMessages(this.state.messages);
