@@ -746,6 +746,50 @@ def test_attributes_changed_after_load_take_effect(open_tab, site: Site) -> None
     assert tab.errors == [], tab.errors
 
 
+EVENTS = """() => {
+  window.seen = [];
+  window.refuse = false;
+  for (const type of ['clinic-chat-open', 'clinic-chat-close']) {
+    document.addEventListener(type, (event) => {
+      window.seen.push([event.type, event.bubbles, event.composed, event.cancelable, event.target.tagName]);
+      if (window.refuse) event.preventDefault();
+    });
+  }
+}"""
+
+
+def test_the_host_page_hears_open_and_close_and_can_refuse_them(open_tab) -> None:
+    tab = open_tab()
+    page = tab.page
+    sockets: list = []
+    page.on("websocket", lambda socket: sockets.append(socket))
+    page.evaluate(EVENTS)
+    dialog = page.get_by_role("dialog", name=CLINIC.branding["title"])
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    page.evaluate("window.refuse = true")
+    launcher.click()
+    assert page.evaluate("window.seen") == [["clinic-chat-open", True, True, True, "CLINIC-CHAT"]]
+    page.wait_for_timeout(1000)
+    expect(dialog).to_be_hidden()
+    expect(launcher).to_be_visible()
+    assert sockets == []  # a panel that stayed closed greets nobody
+    page.evaluate("window.refuse = false")
+    launcher.click()
+    expect(dialog).to_be_visible()
+    expect(bot(page, NOTICE)).to_be_visible()
+    page.evaluate("window.refuse = true")
+    page.get_by_role("button", name="Close chat").click()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_visible()
+    page.evaluate("window.refuse = false")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    seen = page.evaluate("window.seen")
+    assert [event[0] for event in seen] == ["clinic-chat-open"] * 2 + ["clinic-chat-close"] * 3
+    assert all(event[1:] == [True, True, True, "CLINIC-CHAT"] for event in seen)
+    assert tab.errors == [], tab.errors
+
+
 def wait_for(test: Callable[[], bool], page: Page, seconds: float = 10) -> None:
     deadline = time.monotonic() + seconds
     while not test():

@@ -9,6 +9,10 @@
 // config's); `name`, `phone`, `title` and `logo` stand in for what the config
 // does not say, or if it cannot be loaded (it is retried for about 15 s first).
 //
+// Events on the element, bubbling, composed and cancelable, before the panel
+// opens or closes: `clinic-chat-open`, `clinic-chat-close`; preventDefault()
+// keeps the panel as it is.
+//
 // This class only wires the lifecycle; the styles (clinic-chat.css, a
 // constructed stylesheet, so a CSP without 'unsafe-inline' works), the DOM
 // (view.js; every text goes in as text, never HTML: rich-text.js), the config
@@ -164,6 +168,14 @@ export class ClinicChat extends HTMLElement {
 
   // -- panel
 
+  /**
+   * Tells the host page; false if it said no (preventDefault).
+   * @param {"clinic-chat-open" | "clinic-chat-close"} type
+   */
+  announce(type) {
+    return this.dispatchEvent(new CustomEvent(type, { bubbles: true, composed: true, cancelable: true }));
+  }
+
   /** @param {boolean} open */
   showPanel(open) {
     this.view.showPanel(open);
@@ -172,6 +184,7 @@ export class ClinicChat extends HTMLElement {
 
   /** @param {{focus: boolean}} options */
   async open({ focus }) {
+    if (!this.announce("clinic-chat-open")) return;
     const { signal } = this.lifetime;
     this.showPanel(true);
     if (focus) this.view.input.focus();
@@ -185,6 +198,7 @@ export class ClinicChat extends HTMLElement {
   }
 
   close() {
+    if (!this.announce("clinic-chat-close")) return;
     this.showPanel(false);
     this.state.open = false;
     this.save();
