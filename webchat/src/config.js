@@ -16,7 +16,7 @@ import { safeHref } from "./rich-text.js";
  */
 
 /**
- * What the widget shows when neither the config nor an attribute says.
+ * The only branding defaults (serve.py passes on only what clinic.yml sets).
  * @type {Readonly<Config>}
  */
 export const DEFAULTS = Object.freeze({
