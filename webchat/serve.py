@@ -56,12 +56,9 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon",
     ".txt": "text/plain; charset=utf-8",
 }
-DEFAULT_BRANDING = {
-    "title": "Questions? Ask us",
-    "primary_color": "#0b5a8a",
-    "primary_text_color": "#ffffff",
-    "logo": "",
-}
+# What config.json passes on from clinic.yml's `branding`. The defaults for
+# what clinic.yml leaves out are the widget's own (DEFAULTS in webchat/src/config.js).
+BRANDING_KEYS = ("title", "primary_color", "primary_text_color", "logo")
 
 
 def rasa_origins(public_url: str) -> Tuple[str, str]:
@@ -92,14 +89,11 @@ def content_security_policy(public_url: str) -> str:
 def widget_config(public_url: str, max_chars: int) -> Dict[str, object]:
     """What /webchat/config.json says: the clinic's details and branding, and Rasa's URL."""
     clinic = load_clinic()  # CLINIC_CONFIG or clinic.yml; raises if a detail is missing
-    branding = {**DEFAULT_BRANDING, **{k: str(v) for k, v in clinic.branding.items() if v}}
+    branding = {key: str(clinic.branding[key]) for key in BRANDING_KEYS if clinic.branding.get(key)}
     return {
         "name": clinic.name,
         "phone": clinic.phone,
-        "title": branding["title"],
-        "primary_color": branding["primary_color"],
-        "primary_text_color": branding["primary_text_color"],
-        "logo": branding["logo"],
+        **branding,
         "server": public_url.rstrip("/"),
         "max_message_chars": max_chars,
     }
