@@ -18,8 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import answering
 from actions.after_treatment import beyond_normal, says_treated
 from actions.answering import plan_turn, remember, send_turn
-from actions.buttons import STAFF_BUTTON
 from actions.understanding import SITUATION_TYPES, entities_of, is_personal_question
+from clinic.buttons import STAFF_BUTTON
 from clinic.contract import ActionName, Channel, EntityType, Intent, ParseKey, Response, Slot
 from clinic.kb import Answer, Entity, KnowledgeBase
 from clinic.kb_review import review_problems

@@ -17,7 +17,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.buttons import STAFF_BUTTON, topic_payload
 from actions.multi_topic import topics_asked
 from actions.topics import (
     REPEAT_PREFIX,
@@ -27,6 +26,7 @@ from actions.topics import (
     repeat_text,
     unspecific_text,
 )
+from clinic.buttons import STAFF_BUTTON, topic_payload
 from clinic.contract import Channel, EntityType, ReplyMeta, Response, Slot
 from clinic.kb import Answer, Entity, KnowledgeBase
 

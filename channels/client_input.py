@@ -5,7 +5,7 @@ the red-flag gate included: `/urgent_symptom` would flag a conversation as
 urgent without a word of symptoms, and `/ask_conditions_treated{"condition":
 "..."}` sets an entity to any text. Every channel (REST, the web chat, SMS)
 passes what its client sent through `as_patient_text`, so a client can send a
-payload only if a button of the assistant offers it (`actions/buttons.py`),
+payload only if a button of the assistant offers it (`clinic/buttons.py`),
 and never with entities. Anything else that starts with "/" is read as words,
 its leading slashes dropped, like any other message.
 """
@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from typing import FrozenSet
 
-from actions.buttons import offered_payloads
+from clinic.buttons import offered_payloads
 from clinic.domain import load_domain
 from clinic.kb import KnowledgeBase
 

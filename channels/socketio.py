@@ -42,11 +42,11 @@ from channels import replies
 from channels.client_input import as_patient_text
 from channels.clients import client_address
 from channels.limits import ChannelLimits
-from channels.origins import allowed_origins
 from channels.web_sessions import SessionTokens, SocketBindings, same_socket
 from clinic.contract import Channel
 from clinic.domain import session_expiration_seconds
 from clinic.keys import local_key
+from clinic.origins import allowed_origins
 
 RENEWED_EVENT = "session_renewed"
 UNKNOWN_CLIENT = "unknown"  # no Sanic request in the environ: all such clients share a bucket

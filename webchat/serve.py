@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Dict, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
-from channels.origins import allowed_origins
 from clinic import keys
 from clinic.config import load_clinic
+from clinic.origins import allowed_origins
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
