@@ -8,6 +8,10 @@ import re
 OPERATIONS = ("swap", "drop", "double")
 
 
+# The typo copy of the held-out set is generated with this seed (reproducible).
+TYPO_SEED = 2026
+
+
 def perturb_word(word: str, rng: random.Random) -> str:
     """One typo: swap two neighbouring letters, drop one, or double one."""
     i = rng.randrange(1, len(word) - 1)  # keep the first letter, as people mostly do

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Iterable, List
 
+from nlp import INFERENCE_ONLY
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 PREFIX = "microneedling-"
@@ -37,11 +39,6 @@ TRAINING_INPUTS = [
     "nlp",
     "requirements.txt",
 ]
-
-
-# Components that hold no trained state (the red-flag gate): their code is
-# loaded at run time, so changing it needs no retraining.
-INFERENCE_ONLY = {"red_flags.py", "red_flag_gate.py", "timing.py", "scope_gate.py", "person.py", "language.py", "intent_override.py"}
 
 
 def input_files() -> List[Path]:
