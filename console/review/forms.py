@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Optional
 
 from django import forms
 from django.contrib.auth import password_validation
 
 from review.domain import correctable_intents
-from review.models import User
+from review.models import FollowUp, User
 
 
 class LoginForm(forms.Form):
@@ -29,10 +31,27 @@ class CodeForm(forms.Form):
         return re.sub(r"[\s-]", "", self.cleaned_data["code"]).lower()  # "123 456", "ABCD-EFGH"
 
 
-class FollowUpForm(forms.Form):
+class CaseForm(forms.Form):
+    """What the page showed when its user acted: the case's version and latest
+    flag (hidden), and whether they confirmed acting on a colleague's case."""
+
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    seen = forms.CharField(max_length=40, widget=forms.HiddenInput)  # the latest flag shown (ISO time)
+    confirm = forms.BooleanField(required=False)
+
+    def seen_flag(self) -> Optional[datetime]:
+        try:
+            seen = datetime.fromisoformat(self.cleaned_data["seen"])
+        except (KeyError, ValueError):
+            return None
+        return seen if seen.tzinfo else None
+
+
+class FollowUpForm(CaseForm):
+    reason = forms.ChoiceField(label="Outcome", choices=FollowUp.Reason.choices, widget=forms.RadioSelect)
     note = forms.CharField(label="Note", max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text="What was done (for example: called back, advised to come in).")
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="What was done and said.")
 
 
 class CorrectionForm(forms.Form):

@@ -1,0 +1,240 @@
+"""The staff console as a work queue (issue 15), against the real console
+(console/serve.py) on a tracker store written with Rasa's event shapes, over
+HTTP and in Debian's Chromium: two nurses on one case are warned, a case is
+handled from the transcript's side panel within the click budget, the
+call-back number of a web chat is shown alone (audited, Back and reload safe).
+
+Each test uses conversations of its own, so they do not depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from typing import Dict, Iterator
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser import ARTIFACTS, chromium, watched
+from tests.console_support import (
+    PASSWORD,
+    Console,
+    csrf_token,
+    sqlite_rows,
+    start_console,
+)
+from tests.tracker_events import TrackerWriter, session_start, turn
+
+HOUR = 3600.0
+WEB_NUMBER = "(202) 555-0143"
+
+expect.set_options(timeout=20_000)
+
+
+def urgent(at: float, text: str, channel: str = "rest") -> list:
+    return turn(at, text, "urgent_symptom", 0.98, channel=channel, action="utter_urgent_symptom",
+                utter_action="utter_urgent_symptom", slots={"urgent_flagged": True})
+
+
+def callback(at: float, text: str, channel: str = "rest") -> list:
+    return turn(at, text, "request_human", 0.95, channel=channel, action="utter_request_human",
+                utter_action="utter_request_human", slots={"callback_requested": True})
+
+
+# name -> (hours ago, events): urgent ones first in the queue, the oldest urgent on top.
+CONVERSATIONS = {
+    "first-urgent": (30, lambda t: session_start(t) + turn(t + 1, "hello", "greet", 0.99)
+                     + urgent(t + 20, "my cheek is oozing pus and I have a fever")),
+    "second-urgent": (20, lambda t: session_start(t) + urgent(t + 1, "the redness is spreading fast")),
+    "web-callback": (3, lambda t: session_start(t, "socketio")
+                     + turn(t + 1, "does it hurt", "ask_pain", 0.97, channel="socketio", kb_entry="pain")
+                     + callback(t + 30, f"please call me back on {WEB_NUMBER}", channel="socketio")),
+    "taken": (2, lambda t: session_start(t) + callback(t + 1, "can someone call me")),
+    "stale": (2, lambda t: session_start(t) + callback(t + 1, "I want to talk to a nurse")),
+    "expired": (1, lambda t: session_start(t) + callback(t + 1, "call me please")),
+}
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    workdir = tmp_path_factory.mktemp("console-work-queue")
+    tracker = workdir / "tracker.db"
+    writer = TrackerWriter(f"sqlite:///{tracker}")
+    now = time.time()
+    for name, (hours, events) in CONVERSATIONS.items():
+        writer.add(f"queue-{name}", events(now - hours * HOUR))
+    running = start_console(workdir, tracker, {"maria": "staff", "jo": "staff", "boss": "admin"})
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as running:
+        yield running
+
+
+def label(console: Console, name: str) -> str:
+    return console.label(f"queue-{name}")
+
+
+def case_form(session: requests.Session, console: Console, name: str) -> Dict[str, str]:
+    """The hidden fields of the transcript's side panel, as its page shows them now."""
+    page = session.get(f"{console.url}/conversations/{label(console, name)}/", timeout=30).text
+    form = page[page.index('class="done-form"'):]
+    fields = dict(re.findall(r'<input type="hidden" name="(version|seen)" value="([^"]*)"', form)[:2])
+    return {"csrfmiddlewaretoken": csrf_token(session, f"{console.url}/followups/"), **fields}
+
+
+def post(session: requests.Session, console: Console, path: str, data: Dict[str, str]) -> requests.Response:
+    return session.post(console.url + path, data=data, allow_redirects=False, timeout=30)
+
+
+def follow_ups(console: Console, name: str) -> list:
+    return sqlite_rows(console.database, "SELECT note, reason FROM review_followup WHERE sender_id = ?",
+                       (f"queue-{name}",))
+
+
+def audit(console: Console, action: str, name: str) -> list:
+    return sqlite_rows(console.database, "SELECT actor, detail FROM review_auditentry WHERE action = ? "
+                       "AND conversation = ? ORDER BY id", (action, label(console, name)))
+
+
+def sign_in(page: Page, console: Console, username: str = "maria") -> None:
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+class Clicks:
+    """Counts the clicks a task takes, as the issue's budgets count them."""
+
+    def __init__(self, page: Page) -> None:
+        self.page, self.count = page, 0
+
+    def __call__(self, locator, **options) -> None:
+        self.count += 1
+        locator.click(**options)
+
+
+# ---- two people, one case ----------------------------------------------------------------------
+
+def test_closing_a_case_a_colleague_took_meanwhile_warns_keeps_the_note_and_saves_nothing(console: Console) -> None:
+    maria, jo = console.sign_in("maria"), console.sign_in("jo")
+    seen_by_jo = case_form(jo, console, "taken")  # jo opens the case, still open
+    taken = post(maria, console, f"/followups/{label(console, 'taken')}/assign", case_form(maria, console, "taken"))
+    assert taken.status_code == 302
+    answer = post(jo, console, f"/followups/{label(console, 'taken')}/done",
+                  {**seen_by_jo, "reason": "called_back", "note": "Called Jane back, all fine."})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/{label(console, 'taken')}/#case")
+    assert follow_ups(console, "taken") == []  # nothing saved behind maria's back
+    page = jo.get(console.url + answer.headers["Location"], timeout=30).text
+    assert "maria took this case while you had it open" in page
+    assert "Called Jane back, all fine." in page  # the note is kept in the form
+    assert 'name="confirm"' in page  # acting now needs a tick
+
+    confirmed = post(jo, console, f"/followups/{label(console, 'taken')}/done",
+                     {**case_form(jo, console, "taken"), "reason": "called_back", "note": "Called Jane back.",
+                      "confirm": "on"})
+    assert confirmed.status_code == 302
+    assert follow_ups(console, "taken") == [("Called Jane back.", "called_back")]
+    assert [actor for actor, _ in audit(console, "follow_up_assigned", "taken")] == ["maria"]
+    (actor, detail), = audit(console, "follow_up_done", "taken")
+    assert actor == "jo" and '"took_over_from": "maria"' in detail and '"reason": "called_back"' in detail
+
+
+def test_a_colleague_s_case_is_not_closed_without_the_tick(console: Console) -> None:
+    maria, jo = console.sign_in("maria"), console.sign_in("jo")
+    post(maria, console, f"/followups/{label(console, 'stale')}/assign", case_form(maria, console, "stale"))
+    fresh = case_form(jo, console, "stale")  # jo sees maria has it, and posts anyway without the tick
+    answer = post(jo, console, f"/followups/{label(console, 'stale')}/done",
+                  {**fresh, "reason": "no_answer", "note": "Left voicemail"})
+    assert answer.status_code == 302 and follow_ups(console, "stale") == []
+    assert "maria is handling this case" in html.unescape(jo.get(console.url + answer.headers["Location"]).text)
+
+
+def test_two_stale_pages_closing_one_case_the_second_is_warned(console: Console) -> None:
+    maria, jo = console.sign_in("maria"), console.sign_in("jo")
+    name = "second-urgent"
+    seen_by_maria, seen_by_jo = case_form(maria, console, name), case_form(jo, console, name)
+    first = post(maria, console, f"/followups/{label(console, name)}/done",
+                 {**seen_by_maria, "reason": "advised_in", "note": "Advised to come in today."})
+    second = post(jo, console, f"/followups/{label(console, name)}/done",
+                  {**seen_by_jo, "reason": "no_answer", "note": "Left voicemail"})
+    assert first.status_code == second.status_code == 302
+    assert follow_ups(console, name) == [("Advised to come in today.", "advised_in")]
+    page = html.unescape(jo.get(console.url + second.headers["Location"]).text)
+    assert "Someone marked this case done while you had it open" in page and "Left voicemail" in page
+
+
+# ---- in the browser -----------------------------------------------------------------------------
+
+def test_todays_urgent_case_is_handled_in_four_clicks_from_sign_in(console: Console, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    tab = watched(context.new_page())
+    page = tab.page
+    page.goto(f"{console.url}/")
+    sign_in(page, console)
+    click = Clicks(page)
+    click(page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile("Follow-ups")))
+    first = page.locator("tr.queue-row").first
+    expect(first).to_have_attribute("data-conversation", label(console, "first-urgent"))
+    # the row says why: the message that raised the flag, not the conversation's first ("hello")
+    expect(first.locator(".flag-message")).to_have_text("my cheek is oozing pus and I have a fever")
+    expect(first.locator(".waiting")).to_have_text("29 h")
+    page.screenshot(path=ARTIFACTS / "console-queue.png", full_page=True)
+    # anywhere on the row opens it: a real click there (force: the row's link covers the cell, as meant)
+    click(first.locator("td.waiting"), force=True)
+    panel = page.get_by_role("complementary", name="Follow-up")
+    expect(panel.locator(".status")).to_contain_text("Open")
+    page.screenshot(path=ARTIFACTS / "console-case-panel.png")
+    click(panel.get_by_label("Advised to come in"))
+    panel.get_by_label("Note").fill("Called: advised to come in this afternoon.")
+    click(panel.get_by_role("button", name="Mark done"))
+    assert click.count <= 4
+    # done, and straight on to the next item of the queue
+    expect(page.get_by_role("status").filter(has_text="as done")).to_contain_text(label(console, "first-urgent"))
+    expect(page.get_by_role("heading", level=1)).not_to_contain_text(label(console, "first-urgent"))
+    assert follow_ups(console, "first-urgent") == [("Called: advised to come in this afternoon.", "advised_in")]
+    page.goto(f"{console.url}/conversations/{label(console, 'first-urgent')}/")
+    expect(page.get_by_role("complementary", name="Follow-up").locator(".history")).to_contain_text(
+        "Advised to come in")
+    page.goto(f"{console.url}/followups/?tab=done")
+    expect(page.locator("table.done-today")).to_contain_text(label(console, "first-urgent"))
+    assert tab.errors == [] and tab.dialogs == []
+    context.close()
+
+
+def test_a_web_chat_call_back_number_is_shown_alone_in_three_clicks(console: Console, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    tab = watched(context.new_page())
+    page = tab.page
+    page.goto(f"{console.url}/")
+    sign_in(page, console, "jo")
+    click = Clicks(page)
+    click(page.get_by_role("link", name=re.compile("Follow-ups")))
+    click(page.locator(f'tr[data-conversation="{label(console, "web-callback")}"] a.row-link'))
+    panel = page.get_by_role("complementary", name="Follow-up")
+    assert WEB_NUMBER not in page.content()
+    expect(page.locator(".msg.patient .text").last).to_have_text("please call me back on [phone]")
+    click(panel.get_by_role("button", name="Show number"))
+    assert click.count <= 3
+    number = panel.get_by_role("link", name=WEB_NUMBER)
+    expect(number).to_have_attribute("href", "tel:+12025550143")
+    expect(panel.get_by_role("button", name="Copy")).to_be_visible()
+    # the number alone: the transcript stays redacted
+    expect(page.locator(".msg.patient .text").last).to_have_text("please call me back on [phone]")
+    assert len(audit(console, "reveal_callback_number", "web-callback")) == 1
+    # the reveal was a POST answered by a redirect: reload and Back post nothing again
+    page.reload()
+    expect(panel.get_by_role("link", name=WEB_NUMBER)).to_be_visible()
+    page.go_back()
+    expect(page).to_have_url(re.compile(rf"/conversations/{label(console, 'web-callback')}/"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/followups/"))
+    assert len(audit(console, "reveal_callback_number", "web-callback")) == 1
+    assert tab.dialogs == [] and tab.errors == []
+    context.close()
