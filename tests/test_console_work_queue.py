@@ -2,7 +2,8 @@
 (console/serve.py) on a tracker store written with Rasa's event shapes, over
 HTTP and in Debian's Chromium: two nurses on one case are warned, a case is
 handled from the transcript's side panel within the click budget, the
-call-back number of a web chat is shown alone (audited, Back and reload safe).
+call-back number of a web chat is shown alone (audited, Back and reload safe),
+and a note survives an expired session.
 
 Each test uses conversations of its own, so they do not depend on each other's order.
 """
@@ -237,4 +238,48 @@ def test_a_web_chat_call_back_number_is_shown_alone_in_three_clicks(console: Con
     expect(page).to_have_url(re.compile(r"/followups/"))
     assert len(audit(console, "reveal_callback_number", "web-callback")) == 1
     assert tab.dialogs == [] and tab.errors == []
+    context.close()
+
+
+def test_a_note_survives_an_expired_session_and_sign_in_returns_to_it(console: Console, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    tab = watched(context.new_page())
+    page = tab.page
+    page.goto(f"{console.url}/conversations/{label(console, 'expired')}/")
+    sign_in(page, console)
+    panel = page.get_by_role("complementary", name="Follow-up")
+    panel.get_by_label("Called back").check()
+    panel.get_by_label("Note").fill("Spoke to the patient; booked a check tomorrow.")
+    # the session ends while she is on the phone (30 minutes idle)
+    sqlite_rows(console.database, "UPDATE django_session SET expire_date = '2000-01-01 00:00:00'")
+    panel.get_by_role("button", name="Mark done").click()
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    expect(page.get_by_role("status")).to_contain_text("your note is kept")
+    sign_in(page, console)
+    expect(page).to_have_url(re.compile(rf"/conversations/{label(console, 'expired')}/#case$"))
+    panel = page.get_by_role("complementary", name="Follow-up")
+    expect(panel.get_by_label("Note")).to_have_value("Spoke to the patient; booked a check tomorrow.")
+    expect(panel.get_by_label("Called back")).to_be_checked()
+    assert follow_ups(console, "expired") == []
+    panel.get_by_role("button", name="Mark done").click()
+    expect(page.get_by_role("status").filter(has_text="as done")).to_be_visible()
+    assert follow_ups(console, "expired") == [("Spoke to the patient; booked a check tomorrow.", "called_back")]
+    assert tab.errors == [] and tab.dialogs == []
+    context.close()
+
+
+def test_a_warning_comes_before_the_idle_timeout(console: Console, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.clock.install()
+    page.goto(f"{console.url}/followups/")
+    sign_in(page, console)
+    warning = page.locator(".idle-warning")
+    expect(warning).to_be_hidden()
+    page.clock.run_for("27:59")
+    expect(warning).to_be_hidden()
+    page.clock.run_for("00:02")  # two minutes before the 30
+    expect(warning).to_contain_text("You will be signed out in 2 min")
+    warning.get_by_role("button", name="Stay signed in").click()
+    expect(warning).to_be_hidden()
     context.close()

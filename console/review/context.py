@@ -1,5 +1,5 @@
-"""What every page's template gets: the clinic's name, the user's role and the
-number of open follow-ups."""
+"""What every page's template gets: the clinic's name, the user's role, the
+number of open follow-ups and the idle timeout (for the warning before it)."""
 
 from __future__ import annotations
 
@@ -29,4 +29,5 @@ def console(request: HttpRequest) -> Dict[str, object]:
         "is_admin": signed_in and user.is_console_admin,
         # the number on the Follow-ups item (as of the last index update: counting costs one query)
         "open_follow_ups": ConversationSummary.objects.not_done().count() if signed_in else 0,
+        "idle_seconds": settings.SESSION_COOKIE_AGE,
     }

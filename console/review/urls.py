@@ -17,6 +17,7 @@ urlpatterns = [
     path("login/two-step/qr.svg", two_factor.login_setup_qr, name="login_setup_qr"),
     path("logout", auth.logout_view, name="logout"),
     path("password", auth.password_change, name="password"),
+    path("session/keep-alive", auth.keep_alive, name="keep_alive"),
     path("account/two-step", two_factor.account, name="two_factor"),
     path("account/two-step/qr.svg", two_factor.account_qr, name="two_factor_qr"),
     path("", RedirectView.as_view(pattern_name="conversations"), name="home"),
