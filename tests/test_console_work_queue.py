@@ -3,7 +3,7 @@
 HTTP and in Debian's Chromium: two nurses on one case are warned, a case is
 handled from the transcript's side panel within the click budget, the
 call-back number of a web chat is shown alone (audited, Back and reload safe),
-and a note survives an expired session.
+a note survives an expired session, and the navigation fits at 1024 px.
 
 Each test uses conversations of its own, so they do not depend on each other's order.
 """
@@ -23,7 +23,9 @@ from tests.browser import ARTIFACTS, chromium, watched
 from tests.console_support import (
     PASSWORD,
     Console,
+    authenticator_key,
     csrf_token,
+    fresh_code,
     sqlite_rows,
     start_console,
 )
@@ -282,4 +284,28 @@ def test_a_warning_comes_before_the_idle_timeout(console: Console, browser: Brow
     expect(warning).to_contain_text("You will be signed out in 2 min")
     warning.get_by_role("button", name="Stay signed in").click()
     expect(warning).to_be_hidden()
+    context.close()
+
+
+def test_the_navigation_stays_on_one_line_at_1024_and_1366_px(console: Console, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1024, "height": 800})
+    page = context.new_page()
+    page.goto(f"{console.url}/conversations/")
+    sign_in(page, console, "boss")  # an admin has the most items; the first sign-in sets up two-step
+    page.get_by_label("Code").fill(fresh_code(authenticator_key(page.content())))
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    page.get_by_role("link", name="Continue").click()
+    expect(page.get_by_role("link", name="Audit log")).to_be_visible()
+    # room for one more item (the knowledge base's is on its way)
+    page.locator("header.top nav").evaluate(
+        "nav => { const a = nav.lastElementChild.cloneNode(); a.textContent = 'Knowledge base'; nav.append(a); }")
+    for width in (1024, 1366):
+        page.set_viewport_size({"width": width, "height": 800})
+        middles = page.locator("header.top nav a, header.top .brand, header.top .account").evaluate_all(
+            "items => items.map(i => { const r = i.getBoundingClientRect(); return (r.top + r.bottom) / 2; })")
+        page.screenshot(path=ARTIFACTS / f"console-nav-{width}.png")
+        assert max(middles) - min(middles) < 8, (width, middles)  # one line: a second would be 30+ px lower
+        overflow = page.locator("header.top").evaluate("h => h.scrollWidth - h.clientWidth")
+        assert overflow <= 0, (width, overflow)
+        assert page.locator("header.top").evaluate("h => h.getBoundingClientRect().height") < 60, width
     context.close()
