@@ -156,12 +156,12 @@ def test_sign_in_and_the_list_newest_first_with_flags(tab: Tab, console: Console
     assert ours == patients.newest_first()
     expect(row(page, labels["urgent"]).locator(".flags")).to_have_text("Urgent")
     expect(row(page, labels["callback"]).locator(".flags")).to_have_text("Call-back")
-    expect(row(page, labels["fallback"]).locator(".flags")).to_have_text("Fallback")
+    expect(row(page, labels["fallback"]).locator(".flags")).to_have_text("Not understood")
     expect(row(page, labels["sms"]).locator(".flags")).to_contain_text("Call-back")
     expect(row(page, labels["sms"]).locator(".flags")).to_contain_text("Opted out")
     personal = row(page, labels["personal"]).locator(".preview")
     expect(personal).to_contain_text("my name is [name], call me on [phone] or email [email]")
-    expect(row(page, labels["urgent"])).to_contain_text("REST")
+    expect(row(page, labels["urgent"])).to_contain_text("Other app")  # the REST channel, in staff's words
     expect(row(page, labels["urgent"]).locator(".conversation-label")).to_have_text(labels["urgent"])
     assert not any(sender in page.content() for sender in patients.senders.values())
     page.screenshot(path=ARTIFACTS / "console-list.png", full_page=True)
@@ -226,8 +226,8 @@ def test_a_transcript_is_redacted_and_reveal_shows_it_and_is_audited(
     expect(patient).to_have_text("my name is [name], call me on [phone] or email [email], I was born [date]")
     for secret in ("Sarah", "555-0142", "sarah.jones@example.com", "12/05/1990"):
         assert secret not in page.content(), secret
-    expect(page.locator(".msg.patient .meta").first).to_contain_text("intent")
-    sources = page.locator(".msg.assistant .source").all_inner_texts()
+    expect(page.locator(".msg.patient details.tech").first).to_contain_text("intent")  # behind "Details"
+    sources = page.locator(".msg.assistant .source").all_text_contents()  # behind "Details"
     assert sources and all(s and s != "(no source recorded)" for s in sources), sources
     assert "utter_first_turn_notice" in sources  # the notice opens the session, not the previous one
     page.screenshot(path=ARTIFACTS / "console-transcript.png", full_page=True)
@@ -339,10 +339,10 @@ def test_a_correction_lands_in_the_exported_training_data(
     page = tab.page
     page.goto(f"{console.url}/review/")
     item = page.locator("article.item").filter(has=page.locator(".text", has_text=UNDERSTOOD_BADLY)).first
-    item.get_by_label("Intent").select_option("ask_what_is")
+    item.get_by_label("Topic").select_option("ask_what_is")
     page.screenshot(path=ARTIFACTS / "console-review.png", full_page=True)
     item.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("status")).to_contain_text("Saved as ask_what_is")
+    expect(page.get_by_role("status")).to_contain_text("Saved as “What is microneedling?”")
     expect(page.locator("article.item .text").filter(has_text=UNDERSTOOD_BADLY)).to_have_count(0)
     audit_has(page, console, "correction", patients["fallback"])
 

@@ -58,7 +58,16 @@ CONVERSATIONS = {
     "taken": (2, lambda t: session_start(t) + callback(t + 1, "can someone call me")),
     "stale": (2, lambda t: session_start(t) + callback(t + 1, "I want to talk to a nurse")),
     "expired": (1, lambda t: session_start(t) + callback(t + 1, "call me please")),
+    "unsure": (1, lambda t: session_start(t, "socketio")
+               + turn(t + 1, "does it hurt", "ask_pain", 0.97, channel="socketio", kb_entry="pain",
+                      reply="Most people feel pressure and some stinging.")
+               + turn(t + 20, "and the thing with the numbing", "nlu_fallback", 0.3, channel="socketio",
+                      action="action_fallback", utter_action="utter_nlu_fallback",
+                      reply="Sorry, I did not understand that.", ranking=["ask_pain", "ask_aftercare"])),
 }
+# Ids of intents, responses and channels: staff see them only behind a "Details" toggle.
+DEVELOPER_WORDS = re.compile(r"utter_|nlu_fallback|\bask_[a-z]|\bintent\b|\bREST\b|socketio|\(0\.\d\d\)|"
+                             r"make corrections|[0-9a-f]{16}")
 
 
 @pytest.fixture(scope="module")
@@ -308,4 +317,44 @@ def test_the_navigation_stays_on_one_line_at_1024_and_1366_px(console: Console, 
         overflow = page.locator("header.top").evaluate("h => h.scrollWidth - h.clientWidth")
         assert overflow <= 0, (width, overflow)
         assert page.locator("header.top").evaluate("h => h.getBoundingClientRect().height") < 60, width
+    context.close()
+
+
+def test_staff_screens_use_plain_words(console: Console, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{console.url}/review/")
+    sign_in(page, console, "jo")
+    pages = ["/conversations/", "/followups/", "/review/", "/insights/",
+             f"/conversations/{label(console, 'unsure')}/", f"/conversations/{label(console, 'web-callback')}/"]
+    for path in pages:
+        page.goto(console.url + path)
+        shown = page.locator("main").inner_text()  # what is on screen: closed "Details" are not
+        assert not DEVELOPER_WORDS.findall(shown), (path, DEVELOPER_WORDS.findall(shown))
+    page.goto(f"{console.url}/conversations/{label(console, 'unsure')}/")
+    expect(page.locator(".msg.patient .topic").first).to_have_text("Does it hurt?")
+    expect(page.locator(".msg.assistant .reply-name").nth(1)).to_have_text("Does it hurt?")
+    page.locator(".msg.patient details.tech summary").first.click()
+    expect(page.locator(".msg.patient details.tech").first).to_contain_text("intent ask_pain (0.97)")
+    page.goto(f"{console.url}/conversations/?channel=web")
+    expect(page.locator(f'tr[data-conversation="{label(console, "web-callback")}"]')).to_contain_text("Website chat")
+    context.close()
+
+
+def test_the_inbox_shows_the_turn_before_and_the_reply_and_takes_a_suggestion_in_one_click(
+    console: Console, browser: Browser
+) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{console.url}/review/")
+    sign_in(page, console, "jo")
+    item = page.locator("article.item").filter(has=page.locator(".text", has_text="and the thing with the numbing"))
+    expect(item.locator(".context")).to_contain_text("Patient: does it hurt")
+    expect(item.locator(".context")).to_contain_text("Assistant: Most people feel pressure and some stinging.")
+    expect(item.locator(".reply")).to_have_text("Assistant answered: Sorry, I did not understand that.")
+    page.screenshot(path=ARTIFACTS / "console-review-inbox.png")
+    item.get_by_role("button", name="Does it hurt?").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved as “Does it hurt?”")
+    rows = sqlite_rows(console.database, "SELECT intent FROM review_correction WHERE sender_id = ?", ("queue-unsure",))
+    assert rows == [("ask_pain",)]
     context.close()

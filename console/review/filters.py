@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from review import audit, labels
+from review import audit, labels, topics
 from review.domain import intents
 from review.models import ConversationSummary, MessageSummary
 
@@ -18,11 +18,11 @@ FLAGS = [
     ("", "Any"),
     ("urgent", "Urgent"),
     ("callback", "Call-back requested"),
-    ("fallback", "Misunderstood (fallback or low confidence)"),
-    ("opted_out", "Opted out (SMS)"),
+    ("fallback", "Not understood"),
+    ("opted_out", "Opted out of texts"),
 ]
 FLAG_FIELDS = {"urgent": "urgent", "callback": "callback", "fallback": "low_confidence", "opted_out": "opted_out"}
-CHANNELS = [("", "Any"), ("web", "Web"), ("sms", "SMS"), ("rest", "REST")]
+CHANNELS = [("", "Any")] + [(key, name) for key, name in ConversationSummary.CHANNELS if key != "other"]
 
 
 class ConversationFilter(forms.Form):
@@ -30,13 +30,14 @@ class ConversationFilter(forms.Form):
     channel = forms.ChoiceField(choices=CHANNELS, required=False, label="Channel")
     start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    intent = forms.ChoiceField(required=False, label="Intent")
+    intent = forms.ChoiceField(required=False, label="Topic")
     q = forms.CharField(required=False, max_length=200, label="Search",
                         widget=forms.TextInput(attrs={"type": "search"}))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["intent"].choices = [("", "Any")] + [(name, name) for name in intents()]
+        self.fields["intent"].choices = [("", "Any")] + sorted(
+            ((name, topics.topic(name)) for name in intents()), key=lambda choice: choice[1])
 
     def active(self) -> Dict[str, str]:
         """The filters in use, for links and hidden fields (page excluded)."""

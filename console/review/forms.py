@@ -9,6 +9,7 @@ from typing import Optional
 from django import forms
 from django.contrib.auth import password_validation
 
+from review import topics
 from review.domain import correctable_intents
 from review.models import FollowUp, User
 
@@ -55,19 +56,21 @@ class FollowUpForm(CaseForm):
 
 
 class CorrectionForm(forms.Form):
-    intent = forms.ChoiceField(label="Intent", required=False)
+    intent = forms.ChoiceField(label="Topic", required=False)
+    suggested = forms.ChoiceField(required=False)  # a one-click suggestion's button
     dismiss = forms.BooleanField(required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["intent"].choices = [("", "Choose the right intent")] + [
-            (name, name) for name in correctable_intents()
-        ]
+        choices = sorted(((name, topics.topic(name)) for name in correctable_intents()), key=lambda c: c[1])
+        self.fields["intent"].choices = [("", "Choose the right topic")] + choices
+        self.fields["suggested"].choices = [("", "")] + choices
 
     def clean(self):
         data = super().clean()
+        data["intent"] = data.get("suggested") or data.get("intent")
         if not data.get("dismiss") and not data.get("intent"):
-            raise forms.ValidationError("Choose an intent, or dismiss the message.")
+            raise forms.ValidationError("Choose a topic, or dismiss the message.")
         return data
 
 

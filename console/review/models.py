@@ -121,7 +121,8 @@ class ConversationSummary(models.Model):
 
     objects = ConversationQuerySet.as_manager()
 
-    CHANNELS = [("web", "Web"), ("sms", "SMS"), ("rest", "REST"), ("other", "Other")]
+    # in staff's words: "rest" is an app the clinic connected (REST channel)
+    CHANNELS = [("web", "Website chat"), ("sms", "Text message"), ("rest", "Other app"), ("other", "Other")]
 
     sender_id = models.CharField(max_length=255, unique=True)  # never shown: see review/labels.py
     label = models.CharField(max_length=64, unique=True)  # what staff see, link and export

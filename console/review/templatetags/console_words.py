@@ -8,7 +8,11 @@ from typing import Optional
 from django import template
 from django.utils import timezone
 
+from review import topics
+
 register = template.Library()
+register.filter("topic", topics.topic)
+register.filter("reply_name", topics.reply)
 
 
 @register.filter
