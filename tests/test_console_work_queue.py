@@ -358,3 +358,29 @@ def test_the_inbox_shows_the_turn_before_and_the_reply_and_takes_a_suggestion_in
     rows = sqlite_rows(console.database, "SELECT intent FROM review_correction WHERE sender_id = ?", ("queue-unsure",))
     assert rows == [("ask_pain",)]
     context.close()
+
+
+def test_a_whole_row_opens_its_conversation_and_date_shortcuts_narrow_the_list(
+    console: Console, browser: Browser
+) -> None:
+    context = browser.new_context(viewport={"width": 1024, "height": 800})
+    page = context.new_page()
+    page.goto(f"{console.url}/conversations/")
+    sign_in(page, console, "jo")
+    rows = page.locator("tbody tr[data-conversation]")
+    page.get_by_role("link", name="Last 24 h").click()
+    expect(page).to_have_url(re.compile(r"\?period=24h$"))
+    shown = rows.evaluate_all("rows => rows.map(r => r.dataset.conversation)")
+    assert label(console, "web-callback") in shown and label(console, "first-urgent") not in shown
+    page.get_by_role("link", name="Today", exact=True).click()
+    today = time.strftime("%Y-%m-%d", time.gmtime())  # the console runs in UTC here
+    assert all(text.startswith(today) for text in rows.locator("td:first-child").all_inner_texts())
+    assert label(console, "first-urgent") not in rows.evaluate_all("rows => rows.map(r => r.dataset.conversation)")
+    page.get_by_label("Flag").select_option("callback")  # the shortcut stays with the other filters
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"period=today.*flag=callback|flag=callback.*period=today"))
+    page.get_by_role("link", name="Any time").click()
+    row = page.locator(f'tr[data-conversation="{label(console, "taken")}"]')
+    row.locator("td.preview").click(force=True)  # a real click on the row's text, not on its link
+    expect(page).to_have_url(re.compile(rf"/conversations/{label(console, 'taken')}/$"))
+    context.close()

@@ -4,11 +4,13 @@ exact id), and the audit entry every free-text search leaves."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Dict
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from review import audit, labels, topics
 from review.domain import intents
@@ -25,7 +27,11 @@ FLAG_FIELDS = {"urgent": "urgent", "callback": "callback", "fallback": "low_conf
 CHANNELS = [("", "Any")] + [(key, name) for key, name in ConversationSummary.CHANNELS if key != "other"]
 
 
+PERIODS = [("", "Any time"), ("today", "Today"), ("24h", "Last 24 h")]
+
+
 class ConversationFilter(forms.Form):
+    period = forms.ChoiceField(choices=PERIODS, required=False, label="When")
     flag = forms.ChoiceField(choices=FLAGS, required=False, label="Flag")
     channel = forms.ChoiceField(choices=CHANNELS, required=False, label="Channel")
     start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
@@ -63,6 +69,10 @@ def conversations(form: ConversationFilter, by_id: bool = False) -> QuerySet:
         qs = qs.filter(**{FLAG_FIELDS[data["flag"]]: True})
     if data.get("channel"):
         qs = qs.filter(channel=data["channel"])
+    if data.get("period") == "today":
+        qs = qs.filter(started_day=timezone.localdate())
+    elif data.get("period") == "24h":
+        qs = qs.filter(started_at__gte=timezone.now() - timedelta(hours=24))
     if data.get("start"):
         qs = qs.filter(started_day__gte=data["start"])
     if data.get("end"):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from review import audit, callback_numbers, drafts, exports, indexer, retention, sms_records
-from review.filters import ConversationFilter, conversations, record_search
+from review.filters import PERIODS, ConversationFilter, conversations, record_search
 from review.forms import DeleteForm, ExportForm, FollowUpForm, RevealForm
 from review.models import ConversationSummary, FollowUp
 from review.redaction import redactor
@@ -46,6 +46,8 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
         "query": query_without_page(form.active()),
         "active": form.active(),
         "export_form": ExportForm(initial={"scope": "selected"}),
+        "periods": PERIODS,
+        "period": form.active().get("period", ""),
     })
 
 
