@@ -155,3 +155,16 @@ def test_the_number_a_web_chat_patient_typed_is_found(console_db: Path) -> None:
     number = typed_number(build(events))
     assert number == "(202) 555-0143"
     assert tel_uri(number) == "tel:+12025550143"
+
+
+def test_deleting_a_conversation_deletes_its_case_and_follow_ups(tracker: TrackerWriter, nurse) -> None:
+    from review import indexer, retention
+    from review.models import Case, FollowUp
+
+    tracker.add("rest-4", session_start(NOW - 600) + callback(NOW - 599))
+    indexer.refresh()
+    assert Case.change("rest-4", 0, nurse)
+    done("rest-4", nurse)
+    retention.delete_conversation("rest-4", None)
+    assert not Case.objects.filter(sender_id="rest-4").exists()
+    assert not FollowUp.objects.filter(sender_id="rest-4").exists()
