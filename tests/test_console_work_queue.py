@@ -216,6 +216,9 @@ def test_todays_urgent_case_is_handled_in_four_clicks_from_sign_in(console: Cons
         "Advised to come in")
     page.goto(f"{console.url}/followups/?tab=done")
     expect(page.locator("table.done-today")).to_contain_text(label(console, "first-urgent"))
+    page.goto(f"{console.url}/conversations/")  # the list says it was handled
+    expect(page.locator(f'tr[data-conversation="{label(console, "first-urgent")}"] .flags')).to_have_text(
+        re.compile(r"Urgent\s+Done"))
     assert tab.errors == [] and tab.dialogs == []
     context.close()
 

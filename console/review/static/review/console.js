@@ -40,12 +40,12 @@ function idleWarning(body) {
     box.hidden = true;
     warnTimer = setTimeout(() => {
       text.textContent = "You will be signed out in " + Math.ceil(warningLead(idle) / 60) +
-        " min without activity. Anything you type stays here.";
+        " min without activity.";
       stay.hidden = false;
       box.hidden = false;
     }, (idle - warningLead(idle)) * 1000);
     endTimer = setTimeout(() => {
-      text.textContent = "You were signed out. Your note is kept: save it and you will be asked to sign in again.";
+      text.textContent = "You were signed out. A note you save now is kept: sign in again when asked, then save it.";
       stay.hidden = true;
       box.hidden = false;
     }, idle * 1000);
