@@ -160,7 +160,7 @@ def test_staff_see_a_label_and_never_the_conversation_id(
         revealed = post(nurse, console, f"{transcript}reveal", transcript, reason="checking the label")
         pages[f"revealed {label}"] = get(nurse, console.url + revealed.headers["Location"]).text
         done = post(nurse, console, f"/followups/{label}/done", "/followups/", note="Called back",
-                    seen="2999-01-01T00:00:00+00:00")
+                    reason="called_back", version="0", seen="2999-01-01T00:00:00+00:00")
         assert done.status_code == 302
         pages[f"marked done {label}"] = get(nurse, f"{console.url}/followups/").text  # the flash message, the table
     pages["audit log"] = get(admin, f"{console.url}/audit/").text

@@ -248,6 +248,7 @@ def test_in_a_browser_password_then_code_then_the_list(console: Console) -> None
         expect(page.locator(".recovery-codes li")).to_have_count(10)
         page.get_by_role("link", name="Continue").click()
         expect(page).to_have_url(f"{console.url}/conversations/")
+        page.locator("details.account summary").click()  # the account's menu
         page.get_by_role("button", name="Sign out").click()
 
         password()  # then: the code

@@ -1,4 +1,5 @@
-"""What every page's template gets: the clinic's name and the user's role."""
+"""What every page's template gets: the clinic's name, the user's role, the
+number of open follow-ups and the idle timeout (for the warning before it)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from clinic.config import load_clinic
+from review.models import ConversationSummary
 
 
 @functools.lru_cache(maxsize=1)
@@ -21,7 +23,11 @@ def clinic_name() -> str:
 
 def console(request: HttpRequest) -> Dict[str, object]:
     user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
     return {
         "clinic_name": clinic_name(),
-        "is_admin": bool(user and user.is_authenticated and user.is_console_admin),
+        "is_admin": signed_in and user.is_console_admin,
+        # the number on the Follow-ups item (as of the last index update: counting costs one query)
+        "open_follow_ups": ConversationSummary.objects.not_done().count() if signed_in else 0,
+        "idle_seconds": settings.SESSION_COOKIE_AGE,
     }

@@ -4,13 +4,15 @@ exact id), and the audit entry every free-text search leaves."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Dict
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
-from review import audit, labels
+from review import audit, labels, topics
 from review.domain import intents
 from review.models import ConversationSummary, MessageSummary
 
@@ -18,25 +20,30 @@ FLAGS = [
     ("", "Any"),
     ("urgent", "Urgent"),
     ("callback", "Call-back requested"),
-    ("fallback", "Misunderstood (fallback or low confidence)"),
-    ("opted_out", "Opted out (SMS)"),
+    ("fallback", "Not understood"),
+    ("opted_out", "Opted out of texts"),
 ]
 FLAG_FIELDS = {"urgent": "urgent", "callback": "callback", "fallback": "low_confidence", "opted_out": "opted_out"}
-CHANNELS = [("", "Any"), ("web", "Web"), ("sms", "SMS"), ("rest", "REST")]
+CHANNELS = [("", "Any")] + [(key, name) for key, name in ConversationSummary.CHANNELS if key != "other"]
+
+
+PERIODS = [("", "Any time"), ("today", "Today"), ("24h", "Last 24 h")]
 
 
 class ConversationFilter(forms.Form):
+    period = forms.ChoiceField(choices=PERIODS, required=False, label="When")
     flag = forms.ChoiceField(choices=FLAGS, required=False, label="Flag")
     channel = forms.ChoiceField(choices=CHANNELS, required=False, label="Channel")
     start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    intent = forms.ChoiceField(required=False, label="Intent")
+    intent = forms.ChoiceField(required=False, label="Topic")
     q = forms.CharField(required=False, max_length=200, label="Search",
                         widget=forms.TextInput(attrs={"type": "search"}))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["intent"].choices = [("", "Any")] + [(name, name) for name in intents()]
+        self.fields["intent"].choices = [("", "Any")] + sorted(
+            ((name, topics.topic(name)) for name in intents()), key=lambda choice: choice[1])
 
     def active(self) -> Dict[str, str]:
         """The filters in use, for links and hidden fields (page excluded)."""
@@ -62,6 +69,10 @@ def conversations(form: ConversationFilter, by_id: bool = False) -> QuerySet:
         qs = qs.filter(**{FLAG_FIELDS[data["flag"]]: True})
     if data.get("channel"):
         qs = qs.filter(channel=data["channel"])
+    if data.get("period") == "today":
+        qs = qs.filter(started_day=timezone.localdate())
+    elif data.get("period") == "24h":
+        qs = qs.filter(started_at__gte=timezone.now() - timedelta(hours=24))
     if data.get("start"):
         qs = qs.filter(started_day__gte=data["start"])
     if data.get("end"):

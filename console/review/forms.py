@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Optional
 
 from django import forms
 from django.contrib.auth import password_validation
 
+from review import topics
 from review.domain import correctable_intents
-from review.models import User
+from review.models import FollowUp, User
 
 
 class LoginForm(forms.Form):
@@ -29,26 +32,45 @@ class CodeForm(forms.Form):
         return re.sub(r"[\s-]", "", self.cleaned_data["code"]).lower()  # "123 456", "ABCD-EFGH"
 
 
-class FollowUpForm(forms.Form):
+class CaseForm(forms.Form):
+    """What the page showed when its user acted: the case's version and latest
+    flag (hidden), and whether they confirmed acting on a colleague's case."""
+
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    seen = forms.CharField(max_length=40, widget=forms.HiddenInput)  # the latest flag shown (ISO time)
+    confirm = forms.BooleanField(required=False)
+
+    def seen_flag(self) -> Optional[datetime]:
+        try:
+            seen = datetime.fromisoformat(self.cleaned_data["seen"])
+        except (KeyError, ValueError):
+            return None
+        return seen if seen.tzinfo else None
+
+
+class FollowUpForm(CaseForm):
+    reason = forms.ChoiceField(label="Outcome", choices=FollowUp.Reason.choices, widget=forms.RadioSelect)
     note = forms.CharField(label="Note", max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text="What was done (for example: called back, advised to come in).")
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="What was done and said.")
 
 
 class CorrectionForm(forms.Form):
-    intent = forms.ChoiceField(label="Intent", required=False)
+    intent = forms.ChoiceField(label="Topic", required=False)
+    suggested = forms.ChoiceField(required=False)  # a one-click suggestion's button
     dismiss = forms.BooleanField(required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["intent"].choices = [("", "Choose the right intent")] + [
-            (name, name) for name in correctable_intents()
-        ]
+        choices = sorted(((name, topics.topic(name)) for name in correctable_intents()), key=lambda c: c[1])
+        self.fields["intent"].choices = [("", "Choose the right topic")] + choices
+        self.fields["suggested"].choices = [("", "")] + choices
 
     def clean(self):
         data = super().clean()
+        data["intent"] = data.get("suggested") or data.get("intent")
         if not data.get("dismiss") and not data.get("intent"):
-            raise forms.ValidationError("Choose an intent, or dismiss the message.")
+            raise forms.ValidationError("Choose a topic, or dismiss the message.")
         return data
 
 

@@ -62,7 +62,11 @@ SUMMARY_FIELDS = [
     "channel", "started_at", "started_day", "last_event_at", "last_event_id",
     "patient_messages", "assistant_messages", "urgent", "callback", "low_confidence",
     "first_flagged_at", "last_flagged_at", "preview", "search_text",
+    "last_patient_event_id", "flag_event_id",
 ]
+# Raised when the index holds something new, so an existing index is rebuilt
+# once to fill it (2: the message that raised a flag).
+INDEX_VERSION = 2
 _LOCK = threading.Lock()
 
 
@@ -77,7 +81,8 @@ class Progress:
 
 
 def source_fingerprint(url: str) -> str:
-    return hashlib.sha256(f"{url}|{settings.TIME_ZONE}|{labels.key_fingerprint()}".encode()).hexdigest()[:32]
+    key = f"{url}|{settings.TIME_ZONE}|{labels.key_fingerprint()}|{INDEX_VERSION}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def is_low_confidence(intent: str, confidence: float) -> bool:
@@ -253,6 +258,7 @@ def _fold(summary: ConversationSummary, row: EventRow, messages: List[MessageSum
             summary.callback = True
         summary.first_flagged_at = summary.first_flagged_at or moment
         summary.last_flagged_at = max(summary.last_flagged_at or moment, moment)
+        summary.flag_event_id = summary.last_patient_event_id or None
 
 
 def _fold_patient_message(
@@ -270,7 +276,8 @@ def _fold_patient_message(
     low = is_low_confidence(name, confidence)
     summary.low_confidence = summary.low_confidence or low
     typed = bool(text) and not text.startswith("/")  # "/ask_pain" is a button press
-    if typed:
+    if typed:  # a button press ("/request_human") says less than what the patient last wrote
+        summary.last_patient_event_id = row.id
         if not summary.preview:
             summary.preview = redact(text)[:PREVIEW_CHARS]
         if len(summary.search_text) < SEARCH_TEXT_LIMIT:

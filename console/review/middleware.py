@@ -4,12 +4,19 @@ needs, and the headers every response gets."""
 from __future__ import annotations
 
 from typing import Callable
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import resolve_url
+from django.urls import Resolver404, resolve, reverse
 
-from review import audit, two_factor
+from review import audit, drafts, two_factor
 
 CSP = (
     "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
@@ -26,7 +33,36 @@ class LoginRequired(LoginRequiredMiddleware):
     def handle_no_permission(self, request: HttpRequest, view_func: Callable) -> HttpResponse:
         if request.path.startswith("/api/"):
             return JsonResponse({"error": "authentication required"}, status=401)
+        if request.method not in ("GET", "HEAD"):
+            # After sign-in the browser GETs `next`: a form's URL there would
+            # answer 405 and lose what was typed. Go back to the page instead.
+            return redirect_to_login(self.return_to(request), resolve_url(settings.LOGIN_URL))
         return super().handle_no_permission(request, view_func)
+
+    @staticmethod
+    def return_to(request: HttpRequest) -> str:
+        """Where a form posted after the session expired should land after sign-in:
+        its conversation's transcript (with the follow-up note kept), else the
+        page the form was on, else the home page."""
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            match = None
+        if match and "label" in match.kwargs:
+            if match.url_name == "followup_done" and _csrf_accepted(request):
+                drafts.keep(request, match.kwargs["label"], request.POST)
+                messages.warning(request, "You were signed out after a while without activity. "
+                                          "Sign in again: your note is kept.")
+            return reverse("transcript", args=[match.kwargs["label"]]) + "#case"
+        referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+        if referer.netloc == request.get_host() and referer.path:
+            return referer.path + (f"?{referer.query}" if referer.query else "")
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _csrf_accepted(request: HttpRequest) -> bool:
+    """Django's CSRF check, run early: a forged post must not plant a draft."""
+    return CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {}) is None
 
 
 class SecondFactorRequired:

@@ -9,8 +9,12 @@ per request (review/indexer.py).
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Optional
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
 
@@ -64,10 +68,61 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
 
 
+class Status(models.TextChoices):
+    """Where a flagged conversation is in the follow-up queue."""
+
+    OPEN = "open", "Open"
+    ASSIGNED = "assigned", "Assigned"
+    DONE = "done", "Done"
+
+
+class ConversationQuerySet(models.QuerySet):
+    def flagged(self) -> ConversationQuerySet:
+        return self.filter(Q(urgent=True) | Q(callback=True))
+
+    def with_status(self) -> ConversationQuerySet:
+        """Annotates `status`, `assignee_name`, `case_version` and `waiting_since`.
+
+        Done means a follow-up covers the latest flag (a newer flag reopens
+        it); assigned means someone took the case and has not closed it.
+        """
+        covered = (FollowUp.objects.filter(sender_id=OuterRef("sender_id"))
+                   .order_by("-covers_until").values("covers_until")[:1])
+        case = Case.objects.filter(sender_id=OuterRef("sender_id"))
+        return self.annotate(
+            covered=Subquery(covered),
+            assignee_name=Subquery(case.values("assignee__username")[:1]),
+            assigned_at=Subquery(case.values("assigned_at")[:1]),
+            case_version=Subquery(case.values("version")[:1]),
+        ).annotate(
+            status=models.Case(  # the SQL CASE, not the Case model below
+                models.When(covered__isnull=False, last_flagged_at__lte=F("covered"), then=Value(Status.DONE)),
+                models.When(assignee_name__isnull=False, then=Value(Status.ASSIGNED)),
+                default=Value(Status.OPEN),
+            ),
+            # since the first flag, or since the one that reopened a done case
+            waiting_since=models.Case(models.When(covered__isnull=True, then=F("first_flagged_at")),
+                                      default=F("last_flagged_at")),
+        )
+
+    def not_done(self) -> ConversationQuerySet:
+        """Flagged conversations still waiting for someone, urgent first, then longest waiting."""
+        return (self.flagged().with_status().exclude(status=Status.DONE)
+                .defer("search_text").order_by("-urgent", "waiting_since", "id"))
+
+    def next_for(self, user: User, after: ConversationSummary) -> Optional[ConversationSummary]:
+        """The first item of the queue, other than `after`, that nobody else has taken."""
+        return (self.not_done().exclude(pk=after.pk)
+                .filter(Q(status=Status.OPEN) | Q(assignee_name=user.get_username())).first())
+
+
 class ConversationSummary(models.Model):
     """One conversation (a Rasa sender id), folded from its events."""
 
-    CHANNELS = [("web", "Web"), ("sms", "SMS"), ("rest", "REST"), ("other", "Other")]
+    objects = ConversationQuerySet.as_manager()
+
+    # in staff's words: "rest" is an app the clinic connected (REST channel)
+    CHANNELS = [("web", "Website chat"), ("sms", "Text message"), ("rest", "Other app"), ("other", "Other")]
 
     sender_id = models.CharField(max_length=255, unique=True)  # never shown: see review/labels.py
     label = models.CharField(max_length=64, unique=True)  # what staff see, link and export
@@ -85,6 +140,9 @@ class ConversationSummary(models.Model):
     first_flagged_at = models.DateTimeField(null=True, blank=True)
     last_flagged_at = models.DateTimeField(null=True, blank=True)
     preview = models.CharField(max_length=200, blank=True)  # first question, redacted
+    # The patient message that raised the latest flag (its text stays in Rasa's store).
+    last_patient_event_id = models.BigIntegerField(default=0)
+    flag_event_id = models.BigIntegerField(null=True, blank=True)
     search_text = models.TextField(blank=True)  # patient messages, lower-cased, for search
 
     class Meta:
@@ -122,12 +180,44 @@ class IndexState(models.Model):
 class FollowUp(models.Model):
     """A flagged conversation a staff member has dealt with."""
 
+    class Reason(models.TextChoices):
+        CALLED_BACK = "called_back", "Called back"
+        ADVISED_IN = "advised_in", "Advised to come in"
+        NO_ANSWER = "no_answer", "No answer, left a message"
+        FALSE_ALARM = "false_alarm", "False alarm"
+
     sender_id = models.CharField(max_length=255, db_index=True)
     done_at = models.DateTimeField(default=timezone.now)
     done_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="follow_ups")
     note = models.TextField()
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)  # blank before issue 15
     # The conversation's latest flag at the time: a newer flag reopens it.
     covers_until = models.DateTimeField()
+
+
+class Case(models.Model):
+    """Who is handling a flagged conversation. `version` goes up with every
+    change (taken, closed), so a form can tell whether what its user saw is
+    still so: optimistic concurrency, with no lock held while a nurse phones."""
+
+    sender_id = models.CharField(max_length=255, unique=True)
+    assignee = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)  # 0 = no row yet
+
+    @classmethod
+    def version_of(cls, sender_id: str) -> int:
+        return cls.objects.filter(sender_id=sender_id).values_list("version", flat=True).first() or 0
+
+    @classmethod
+    def change(cls, sender_id: str, seen_version: int, assignee: Optional[User],
+               at: Optional[datetime] = None) -> bool:
+        """Sets the assignee if nobody changed the case since `seen_version`
+        (compare-and-set in one UPDATE: of two parallel changes one wins)."""
+        cls.objects.get_or_create(sender_id=sender_id)
+        return bool(cls.objects.filter(sender_id=sender_id, version=seen_version).update(
+            assignee=assignee, assigned_at=at if assignee else None, version=F("version") + 1,
+        ))
 
 
 class Correction(models.Model):

@@ -424,6 +424,11 @@ def _phone_regions() -> Sequence[str]:
     return tuple(dict.fromkeys(([own] if own else []) + list(COMMON_REGIONS)))
 
 
+def clinic_region() -> str:
+    """The region phone numbers are read in first (clinic.yml, else US)."""
+    return _phone_regions()[0]
+
+
 def _phone_spans(text: str) -> List[Span]:
     if not ENOUGH_DIGITS.search(text):
         return []

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from review import audit, indexer, labels, sms_records, training_export
-from review.models import ConversationSummary, Correction, FollowUp, MessageSummary
+from review.models import Case, ConversationSummary, Correction, FollowUp, MessageSummary
 from review.tracker_store import chunks, default_store
 
 
@@ -45,6 +45,7 @@ def _delete(sender_ids: Sequence[str], keep_corrections: bool) -> Deleted:
                 ConversationSummary.objects.filter(sender_id__in=part).delete()
                 MessageSummary.objects.filter(sender_id__in=part).delete()
                 FollowUp.objects.filter(sender_id__in=part).delete()
+                Case.objects.filter(sender_id__in=part).delete()
                 corrections = Correction.objects.filter(sender_id__in=part)
                 if keep_corrections:
                     corrections.update(sender_id="", event_id=None)

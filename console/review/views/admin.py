@@ -19,7 +19,7 @@ from review.views.access import admin_required, paginate, query_without_page
 ACTIONS = [
     "login", "login_failed", "login_throttled", "login_code_failed", "logout", "password_changed", "search",
     "password_change_failed", "view_transcript", "reveal",
-    "reveal_callback_number", "export", "correction", "follow_up_done", "delete_conversation",
+    "reveal_callback_number", "export", "correction", "follow_up_assigned", "follow_up_done", "delete_conversation",
     "purge", "user_created", "user_updated", "user_activated", "user_deactivated", "user_password_set",
     "two_factor_enabled", "two_factor_reset", "knowledge_reviewed",
 ]

@@ -29,6 +29,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+@require_GET
+def keep_alive(request: HttpRequest) -> HttpResponse:
+    """"Stay signed in" before the idle timeout: any signed-in request renews the session."""
+    return HttpResponse(status=204)
+
+
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},

@@ -9,12 +9,13 @@ import time
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from review import audit, exports, indexer, retention, sms_records
-from review.filters import ConversationFilter, conversations, record_search
-from review.forms import DeleteForm, ExportForm, RevealForm
+from review import audit, callback_numbers, drafts, exports, indexer, retention, sms_records
+from review.filters import PERIODS, ConversationFilter, conversations, record_search
+from review.forms import DeleteForm, ExportForm, FollowUpForm, RevealForm
 from review.models import ConversationSummary, FollowUp
 from review.redaction import redactor
 from review.tracker_store import default_store
@@ -23,19 +24,21 @@ from review.views.access import admin_required, paginate, query_without_page
 
 LIST_FIELDS = [
     "id", "label", "channel", "started_at", "patient_messages", "assistant_messages",
-    "urgent", "callback", "low_confidence", "opted_out", "preview",
+    "urgent", "callback", "low_confidence", "opted_out", "preview", "first_flagged_at", "last_flagged_at",
 ]
 # A reveal lasts this long in the session that asked for it, so reloading the
 # revealed page or going Back to it works without asking again.
 REVEAL_SECONDS = 600
 REVEALED = "revealed"  # session key: {label: until (epoch seconds)}
+NUMBER_SHOWN = "number_shown"  # the same, for the call-back number alone
 
 
 @require_GET
 def conversation_list(request: HttpRequest) -> HttpResponse:
     indexer.refresh()
     form = ConversationFilter(request.GET or None)
-    page = paginate(request, conversations(form, by_id=request.user.is_console_admin).only(*LIST_FIELDS))
+    page = paginate(request, conversations(form, by_id=request.user.is_console_admin).only(*LIST_FIELDS)
+                    .with_status())
     record_search(request, form, page.paginator.count)
     return render(request, "review/conversations.html", {
         "form": form,
@@ -43,27 +46,62 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
         "query": query_without_page(form.active()),
         "active": form.active(),
         "export_form": ExportForm(initial={"scope": "selected"}),
+        "periods": PERIODS,
+        "period": form.active().get("period", ""),
     })
 
 
+def _granted(request: HttpRequest, key: str, label: str) -> bool:
+    return request.session.get(key, {}).get(label, 0) > time.time()
+
+
+def _grant(request: HttpRequest, key: str, label: str) -> None:
+    now = time.time()
+    grants = {k: until for k, until in request.session.get(key, {}).items() if until > now}
+    grants[label] = now + REVEAL_SECONDS
+    request.session[key] = grants
+
+
 def _render_transcript(request: HttpRequest, summary: ConversationSummary, reveal: bool) -> HttpResponse:
-    sessions = redacted(build(default_store().conversation(summary.sender_id)), redactor(reveal))
+    sessions = build(default_store().conversation(summary.sender_id))
+    number = callback_numbers.callback_number(summary.sender_id, summary.channel, sessions)
+    number_shown = bool(number) and (reveal or _granted(request, NUMBER_SHOWN, summary.label))
+    sessions = redacted(sessions, redactor(reveal))
     audit.record("view_transcript", request, conversation=summary.label, revealed=reveal or None)
+    case = ConversationSummary.objects.flagged().with_status().filter(pk=summary.pk).first()
+    draft = drafts.take(request, summary.label)
     return render(request, "review/transcript.html", {
         "summary": summary,
+        "case": case,
         "sessions": sessions,
         "revealed": reveal,
-        "callback_number": sms_records.callback_number(summary.sender_id) if reveal else None,
+        "has_number": bool(number),
+        "number": number if number_shown else None,
+        "tel": callback_numbers.tel_uri(number) if number_shown else "",
         "follow_ups": FollowUp.objects.filter(sender_id=summary.sender_id).select_related("done_by")
                                       .order_by("-done_at"),
+        "done_form": FollowUpForm(initial=draft) if draft else FollowUpForm(),
+        "draft_kept": bool(draft),
         "reveal_form": RevealForm(),
         "delete_form": DeleteForm(),
+        "now": timezone.now(),
     })
 
 
 @require_GET
 def transcript(request: HttpRequest, label: str) -> HttpResponse:
     return _render_transcript(request, get_object_or_404(ConversationSummary, label=label), reveal=False)
+
+
+@require_POST
+def show_number(request: HttpRequest, label: str) -> HttpResponse:
+    """Shows the call-back number alone (not the rest of the personal data),
+    audited, to this session for REVEAL_SECONDS; then redirects to the
+    transcript (POST-redirect-GET: Back and reload post nothing again)."""
+    get_object_or_404(ConversationSummary, label=label)
+    audit.record("reveal_callback_number", request, conversation=label, reason="call-back number shown alone")
+    _grant(request, NUMBER_SHOWN, label)
+    return redirect(reverse("transcript", args=[label]) + "#call-back")
 
 
 @require_POST
@@ -80,17 +118,14 @@ def reveal(request: HttpRequest, label: str) -> HttpResponse:
     audit.record("reveal", request, conversation=label, reason=reason)
     if sms_records.callback_number(summary.sender_id):
         audit.record("reveal_callback_number", request, conversation=label, reason=reason)
-    now = time.time()
-    grants = {k: until for k, until in request.session.get(REVEALED, {}).items() if until > now}
-    grants[label] = now + REVEAL_SECONDS
-    request.session[REVEALED] = grants
+    _grant(request, REVEALED, label)
     return redirect("revealed", label=label)
 
 
 @require_GET
 def revealed(request: HttpRequest, label: str) -> HttpResponse:
     summary = get_object_or_404(ConversationSummary, label=label)
-    if request.session.get(REVEALED, {}).get(label, 0) <= time.time():
+    if not _granted(request, REVEALED, label):
         messages.info(request, "Personal data is hidden again. Give a reason to reveal it.")
         return redirect("transcript", label=label)
     return _render_transcript(request, summary, reveal=True)
@@ -98,8 +133,9 @@ def revealed(request: HttpRequest, label: str) -> HttpResponse:
 
 @require_POST
 def hide(request: HttpRequest, label: str) -> HttpResponse:
-    """Ends a reveal before its time."""
-    request.session[REVEALED] = {k: v for k, v in request.session.get(REVEALED, {}).items() if k != label}
+    """Ends a reveal (and a shown number) before its time."""
+    for key in (REVEALED, NUMBER_SHOWN):
+        request.session[key] = {k: v for k, v in request.session.get(key, {}).items() if k != label}
     return redirect("transcript", label=label)
 
 

@@ -1,84 +1,151 @@
-"""The follow-up queue: urgent and call-back conversations, oldest first,
-each marked done by the signed-in staff member with a note."""
+"""The follow-up queue and acting on a case: take it ("assign to me"), and
+mark it done with an outcome and a note, from the transcript's side panel.
+
+Two people must not handle one case without knowing: each form carries the
+case's version and the latest flag its page showed. If a colleague took or
+closed the case meanwhile, or has it, nothing is saved: the page comes back
+with a warning and the note kept, and acting on a colleague's case needs a
+tick to confirm.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Optional
-
 from django.contrib import messages
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from review import audit, indexer
-from review.forms import FollowUpForm
-from review.models import ConversationSummary, FollowUp
+from review import audit, drafts, indexer
+from review.flag_messages import with_flag_messages
+from review.forms import CaseForm, FollowUpForm
+from review.models import Case, ConversationSummary, FollowUp, Status
 from review.views.access import paginate
 
+TABS = {
+    "open": "All open",
+    "urgent": "Urgent",
+    "callback": "Call-back",
+    "mine": "Mine",
+    "done": "Done today",
+}
 
-def open_follow_ups() -> QuerySet:
-    """Flagged conversations with no follow-up since their latest flag."""
-    covered = (
-        FollowUp.objects.filter(sender_id=OuterRef("sender_id"))
-        .order_by("-covers_until").values("covers_until")[:1]
-    )
-    return (
-        ConversationSummary.objects.filter(Q(urgent=True) | Q(callback=True))
-        .annotate(covered=Subquery(covered))
-        .filter(Q(covered__isnull=True) | Q(last_flagged_at__gt=F("covered")))
-        .defer("search_text")
-        .order_by("first_flagged_at", "id")
-    )
+
+def _tab_items(request: HttpRequest, tab: str):
+    waiting = ConversationSummary.objects.not_done()
+    if tab == "urgent":
+        return waiting.filter(urgent=True)
+    if tab == "callback":
+        return waiting.filter(callback=True)
+    if tab == "mine":
+        return waiting.filter(assignee_name=request.user.get_username())
+    return waiting
+
+
+def done_today():
+    """Today's follow-ups (the console's time zone), newest first, with their conversation's label."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    label = ConversationSummary.objects.filter(sender_id=OuterRef("sender_id")).values("label")[:1]
+    return (FollowUp.objects.filter(done_at__gte=start).select_related("done_by")
+            .annotate(label=Subquery(label)).order_by("-done_at"))
 
 
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     indexer.refresh()
-    label = ConversationSummary.objects.filter(sender_id=OuterRef("sender_id")).values("label")[:1]
-    return render(request, "review/followups.html", {
-        "page": paginate(request, open_follow_ups()),
-        "form": FollowUpForm(),
-        "done": FollowUp.objects.select_related("done_by").annotate(label=Subquery(label))
-                                .order_by("-done_at")[:20],
-    })
+    tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "open"
+    context = {"tab": tab, "tabs": TABS, "query": f"tab={tab}", "now": timezone.now()}
+    if tab == "done":
+        context["page"] = paginate(request, done_today())
+    else:
+        page = paginate(request, _tab_items(request, tab))
+        context["page"], context["rows"] = page, with_flag_messages(list(page))
+    return render(request, "review/followups.html", context)
 
 
-def _seen(value: str) -> Optional[datetime]:
-    try:
-        seen = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    return seen if seen.tzinfo else None
+def _case(label: str) -> ConversationSummary:
+    return get_object_or_404(ConversationSummary.objects.flagged().with_status(), label=label)
+
+
+def _conflict(request: HttpRequest, case: ConversationSummary, form: CaseForm) -> str:
+    """Why acting now could undo or double a colleague's work; "" when it cannot."""
+    me = request.user.get_username()
+    if form.cleaned_data["version"] != (case.case_version or 0):
+        if case.status == Status.DONE:
+            return "Someone marked this case done while you had it open. Read their note before adding yours."
+        if case.assignee_name and case.assignee_name != me:
+            return f"{case.assignee_name} took this case while you had it open."
+        return "This case changed while you had it open. Check it and try again."
+    if case.assignee_name and case.assignee_name != me and not form.cleaned_data["confirm"]:
+        return f"{case.assignee_name} is handling this case. Tick the box to act on it anyway."
+    return ""
+
+
+def _back(case: ConversationSummary) -> HttpResponse:
+    return redirect(reverse("transcript", args=[case.label]) + "#case")
+
+
+@require_POST
+def assign(request: HttpRequest, label: str) -> HttpResponse:
+    """Takes the case ("assign to me"); taking a colleague's needs confirming."""
+    case = _case(label)
+    form = CaseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The page was out of date. Try again.")
+        return _back(case)
+    conflict = _conflict(request, case, form)
+    if conflict or not Case.change(case.sender_id, form.cleaned_data["version"], request.user, timezone.now()):
+        messages.warning(request, conflict or "This case changed while you had it open. Check it and try again.")
+        return _back(case)
+    previous = case.assignee_name if case.assignee_name != request.user.get_username() else None
+    audit.record("follow_up_assigned", request, conversation=case.label, took_over_from=previous)
+    messages.success(request, "You are handling this case.")
+    return _back(case)
 
 
 @require_POST
 def mark_done(request: HttpRequest, label: str) -> HttpResponse:
     indexer.refresh()  # a flag raised since the page loaded must be known here
-    summary = get_object_or_404(ConversationSummary, label=label)
+    case = _case(label)
     form = FollowUpForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Write a note saying what was done.")
-        return redirect("followups")
-    # Done covers what the staff member saw: the latest flag when the page loaded.
-    seen = _seen(request.POST.get("seen", ""))
-    latest = summary.last_flagged_at or timezone.now()
-    if seen is None:
-        messages.error(request, "The queue was out of date. Reload it and try again.")
-        return redirect("followups")
-    FollowUp.objects.create(
-        sender_id=summary.sender_id, done_by=request.user, note=form.cleaned_data["note"],
-        covers_until=min(seen, latest),
-    )
+        drafts.keep(request, case.label, request.POST)
+        messages.error(request, "Choose the outcome and write a note saying what was done.")
+        return _back(case)
+    seen = form.seen_flag()
+    conflict = _conflict(request, case, form) if seen else "The page was out of date. Check it and try again."
+    latest = case.last_flagged_at or timezone.now()
+    with transaction.atomic():
+        if not conflict and not Case.change(case.sender_id, form.cleaned_data["version"], None):
+            conflict = "This case changed while you had it open. Check it and try again."
+        if conflict:
+            transaction.set_rollback(True)
+        else:
+            # Done covers what the staff member saw: the latest flag when the page loaded.
+            FollowUp.objects.create(
+                sender_id=case.sender_id, done_by=request.user, note=form.cleaned_data["note"],
+                reason=form.cleaned_data["reason"], covers_until=min(seen, latest),
+            )
+    if conflict:
+        drafts.keep(request, case.label, request.POST)
+        messages.warning(request, conflict + " Your note is kept below.")
+        return _back(case)
     flagged_again = latest > seen
-    audit.record("follow_up_done", request, conversation=summary.label,
-                 urgent=summary.urgent or None, callback=summary.callback or None,
-                 flagged_again=flagged_again or None)
+    me = request.user.get_username()
+    audit.record("follow_up_done", request, conversation=case.label, reason=form.cleaned_data["reason"],
+                 urgent=case.urgent or None, callback=case.callback or None,
+                 flagged_again=flagged_again or None,
+                 took_over_from=case.assignee_name if case.assignee_name not in (None, me) else None)
     if flagged_again:
-        messages.warning(request, f"{summary.label} was flagged again after you opened the queue: "
-                                  "it stays in the queue. Read the new messages.")
-    else:
-        messages.success(request, f"Marked {summary.label} as done.")
-    return redirect("followups")
+        messages.warning(request, f"{case.label} was flagged again after you opened it: it stays open. "
+                                  "Read the new messages.")
+        return _back(case)
+    messages.success(request, f"Marked {case.label} as done.")
+    following = ConversationSummary.objects.next_for(request.user, case)
+    if following is None:
+        return redirect("followups")
+    return redirect(reverse("transcript", args=[following.label]) + "#case")
+

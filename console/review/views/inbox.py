@@ -1,19 +1,21 @@
 """The review inbox: patient messages the assistant did not understand
-(Rasa's fallback or a top intent below 0.5), newest first. Staff pick the
-right intent (stored and audited; `make corrections` writes them out as
-training data) or dismiss a message that is no example of anything."""
+(Rasa's fallback or a top intent below 0.5), newest first, each with the
+turn before it and the assistant's reply. Staff pick the right topic (one
+click on a suggestion, or from the list; stored and audited, and `make
+corrections` writes them out as training data) or dismiss a message that is
+no example of anything."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import List
+from dataclasses import dataclass, field
+from typing import List, Tuple
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from review import audit, indexer, labels
+from review import audit, indexer, labels, topics
 from review.forms import CorrectionForm
 from review.models import ConversationSummary, Correction, MessageSummary
 from review.redaction import redact
@@ -26,8 +28,16 @@ from review.views.access import paginate
 class Item:
     message: MessageSummary
     text: str
-    suggestions: List[str]
+    suggestions: List[Tuple[str, str]]  # (intent, its plain topic name)
     conversation: str  # its label; "" when the conversation is not indexed
+    before: List[Tuple[str, str]] = field(default_factory=list)  # (who, text) of the turn before
+    reply: str = ""  # what the assistant answered
+
+
+def _line(event: dict) -> Tuple[str, str]:
+    if event.get("event") == "user":
+        return "Patient", redact(event.get("text") or "")
+    return "Assistant", event.get("text") or ""
 
 
 def unreviewed():
@@ -39,16 +49,19 @@ def unreviewed():
 def inbox(request: HttpRequest) -> HttpResponse:
     indexer.refresh()
     page = paginate(request, unreviewed())
-    events = default_store().events_by_id([m.event_id for m in page])
+    store = default_store()
+    events = store.events_by_id([m.event_id for m in page])
     found = dict(ConversationSummary.objects.filter(sender_id__in={m.sender_id for m in page})
                  .values_list("sender_id", "label"))
     items = []
     for message in page:
         event = events.get(message.event_id, {})
         ranking = ((event.get("parse_data") or {}).get("intent_ranking")) or []
-        suggestions = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback")][:3]
-        items.append(Item(message, redact(event.get("text") or ""), suggestions,
-                          found.get(message.sender_id, "")))
+        names = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback")][:3]
+        before, reply = store.turns_around(message.sender_id, message.event_id)
+        items.append(Item(message, redact(event.get("text") or ""), [(n, topics.topic(n)) for n in names],
+                          found.get(message.sender_id, ""), [_line(e) for e in before],
+                          (reply or {}).get("text") or ""))
     return render(request, "review/inbox.html", {"page": page, "items": items, "form": CorrectionForm()})
 
 
@@ -59,7 +72,7 @@ def correct(request: HttpRequest, event_id: int) -> HttpResponse:
     page = request.POST.get("page", "")
     back = redirect(f"/review/?page={page}" if page.isdigit() else "/review/")
     if not form.is_valid():
-        messages.error(request, "Choose an intent, or dismiss the message.")
+        messages.error(request, "Choose a topic, or dismiss the message.")
         return back
     dismissed = form.cleaned_data["dismiss"]
     intent = "" if dismissed else form.cleaned_data["intent"]
@@ -71,5 +84,5 @@ def correct(request: HttpRequest, event_id: int) -> HttpResponse:
     })
     audit.record("correction", request, conversation=labels.label_of(message.sender_id), event_id=event_id,
                  original_intent=message.intent, intent=intent or None, dismissed=dismissed or None)
-    messages.success(request, "Dismissed." if dismissed else f"Saved as {intent}.")
+    messages.success(request, "Dismissed." if dismissed else f"Saved as “{topics.topic(intent)}”.")
     return back

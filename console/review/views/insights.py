@@ -14,14 +14,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from review import charts, indexer
+from review import charts, indexer, topics
 from review.models import ConversationSummary, MessageSummary
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
 DAILY_UP_TO = 62  # longer ranges are drawn by week
-CHANNEL_SERIES = {"Web": "bar-web", "SMS": "bar-sms", "REST": "bar-rest", "Other": "bar-other"}
-CHANNEL_LABELS = {"web": "Web", "sms": "SMS", "rest": "REST"}
+CHANNEL_LABELS = dict(ConversationSummary.CHANNELS)  # in staff's words ("Website chat")
+CHANNEL_SERIES = {CHANNEL_LABELS[key]: f"bar-{key}" for key in ("web", "sms", "rest", "other")}
 
 
 class RangeForm(forms.Form):
@@ -74,7 +74,8 @@ def insights(request: HttpRequest) -> HttpResponse:
 
     per_channel: Dict[str, Dict[str, float]] = {name: {} for name in CHANNEL_SERIES}
     for row in conversations.values("started_day", "channel").annotate(n=Count("id")):
-        _add(per_channel, CHANNEL_LABELS.get(row["channel"], "Other"), bucket(row["started_day"]), row["n"])
+        _add(per_channel, CHANNEL_LABELS.get(row["channel"], CHANNEL_LABELS["other"]), bucket(row["started_day"]),
+             row["n"])
     flags: Dict[str, Dict[str, float]] = {"Urgent": {}, "Call-back": {}}
     for row in conversations.values("started_day").annotate(
             urgent=Count("id", filter=Q(urgent=True)), callback=Count("id", filter=Q(callback=True))):
@@ -97,10 +98,10 @@ def insights(request: HttpRequest) -> HttpResponse:
         "fallback_rate": (100.0 * low_messages / all_messages) if all_messages else None,
         "charts": [
             charts.columns(f"Conversations per {unit} by channel", labels,
-                           {k: v for k, v in per_channel.items() if v or k != "Other"}, CHANNEL_SERIES),
-            charts.horizontal("Top intents (patient messages)", [(r["intent"], r["n"]) for r in top]),
-            charts.columns(f"Fallback rate per {unit} (share of patient messages misunderstood)", labels,
-                           {"Fallback or low confidence": rate}, {"Fallback or low confidence": "bar-fallback"},
+                           {k: v for k, v in per_channel.items() if v or k != CHANNEL_LABELS["other"]}, CHANNEL_SERIES),
+            charts.horizontal("Top topics (patient messages)", [(topics.topic(r["intent"]), r["n"]) for r in top]),
+            charts.columns(f"Not understood per {unit} (share of patient messages)", labels,
+                           {"Not understood": rate}, {"Not understood": "bar-fallback"},
                            percent=True),
             charts.columns(f"Urgent and call-back conversations per {unit}", labels, flags,
                            {"Urgent": "bar-urgent", "Call-back": "bar-callback"}, stacked=False),
