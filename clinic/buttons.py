@@ -15,7 +15,7 @@ from clinic.kb import KnowledgeBase
 
 STAFF_BUTTON: Dict[str, str] = {"title": "Talk to the clinic", "payload": "/request_human"}
 # The website widget's first message when a patient opens it
-# (webchat/src/clinic-chat.js); its reply is the notice and the topic buttons.
+# (webchat/src/conversation.js); its reply is the notice and the topic buttons.
 WIDGET_OPENING_PAYLOAD = "/greet"
 
 

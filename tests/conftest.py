@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, List
 
 import pytest
 
 from tests.fake_twilio import FakeTwilio
 from tests.servers import NO_RATE_LIMITS, ROOT, Servers, model_file, start_servers, stop
+
+if TYPE_CHECKING:  # imported where used: only the widget's tests need a browser
+    from playwright.sync_api import Browser
+
+    from tests.browser import Tab
+    from tests.webchat_support import Site
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -46,3 +52,39 @@ def twilio() -> Iterator[FakeTwilio]:
     fake = FakeTwilio()
     yield fake
     fake.close()
+
+
+# The website chat widget's (tests/test_webchat_*.py, tests/webchat_support.py).
+
+@pytest.fixture(scope="session")
+def site(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The demo site with the widget and the assistant behind it, one for all the
+    widget's test files (started when the first of them needs it)."""
+    from tests.webchat_support import running_site
+
+    with running_site(model_path, tmp_path_factory.mktemp("webchat")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    from tests.browser import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def open_tab(browser: Browser, site: Site) -> Iterator[Callable[..., Tab]]:
+    """Opens tabs of the site for one test, and closes them after it."""
+    from tests.webchat_support import new_tab
+
+    tabs: List[Tab] = []
+
+    def make(path: str = "/", width: int = 1280, height: int = 800) -> Tab:
+        tabs.append(new_tab(browser, f"{site.url}{path}", width, height))
+        return tabs[-1]
+
+    yield make
+    for tab in tabs:
+        tab.page.context.close()

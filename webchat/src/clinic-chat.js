@@ -16,20 +16,18 @@
 // This class only wires the lifecycle; the styles (clinic-chat.css, a
 // constructed stylesheet, so a CSP without 'unsafe-inline' works), the DOM
 // (view.js; every text goes in as text, never HTML: rich-text.js), the config
-// (config.js), storage (store.js) and the socket (chat-socket.js) are modules.
+// (config.js), the conversation (conversation.js), storage (store.js) and the
+// socket (chat-socket.js) are modules.
 // Removed from the page it closes its socket and stops its timers; added
 // back, it picks the conversation up from sessionStorage.
 import css from "./clinic-chat.css.js";
 import { ChatSocket } from "./chat-socket.js";
 import { CONFIG_ATTRIBUTES, DEFAULTS, fetchConfig, resolveConfig } from "./config.js";
+import { Conversation } from "./conversation.js";
 import { appendRichText } from "./rich-text.js";
-import { freshState, readState, writeState } from "./store.js";
-import { ChatView, cleanButtons } from "./view.js";
+import { ChatView } from "./view.js";
 
 export { appendRichText }; // as before the split, for pages that render text the same way
-
-const MAX_BUTTONS = 12;
-const FULL_SCREEN = "(max-width: 480px)"; // as in clinic-chat.css: there the panel covers the page
 
 /** @type {CSSStyleSheet | null} */
 let sharedSheet = null;
@@ -50,23 +48,26 @@ export class ClinicChat extends HTMLElement {
     this.config = { ...DEFAULTS };
     /** The config JSON last loaded, and the URL its relative URLs are relative to. */
     this.loaded = { values: /** @type {Record<string, unknown>} */ ({}), base: "" };
-    this.state = freshState();
-    /** Sent, not answered yet: sent again after a reconnection. @type {import("./store.js").Outgoing[]} */
-    this.inflight = [];
     /** @type {ChatSocket | null} */
     this.chat = null;
-    this.nextId = 1;
     /** Config loaded and state restored; attribute changes queue behind it. @type {Promise<void>} */
     this.ready = Promise.resolve();
     this.restored = false;
-    /** The page's elements this made inert (phone size). @type {HTMLElement[]} */
-    this.inerted = [];
     // One per connection to a page: aborting it removes the listeners and
     // stops config fetches. Aborted while the element is on no page.
     this.lifetime = new AbortController();
     this.lifetime.abort();
     this.view = new ChatView(this.ownerDocument);
     this.view.brand(this.config);
+    const view = this.view;
+    this.conversation = new Conversation({
+      showMessages: (messages) => view.showMessages(messages),
+      add: (message) => view.add(message),
+      markPending: (id, pending) => view.markPending(id, pending),
+      showReplies: (buttons) => view.showReplies(buttons, (b) => this.send(b.payload, b.title), this.lifetime.signal),
+      setTyping: (on) => view.setTyping(on),
+      scrollToEnd: () => view.scrollToEnd(),
+    }, () => this.config.server);
     const root = this.attachShadow({ mode: "open" });
     root.adoptedStyleSheets = [baseSheet(), this.view.brandSheet];
     root.append(this.view.root);
@@ -84,8 +85,8 @@ export class ClinicChat extends HTMLElement {
   disconnectedCallback() {
     this.lifetime.abort();
     this.hangUp();
-    this.setModal(false); // the page behind is usable again
-    if (this.restored) this.save();
+    this.view.setModal(this, false); // the page behind is usable again
+    if (this.restored) this.conversation.save();
     this.restored = false;
   }
 
@@ -142,28 +143,20 @@ export class ClinicChat extends HTMLElement {
     if (moved) this.hangUp();
     this.config = next;
     this.view.brand(next);
-    if (moved) this.restore(this.state.open); // the panel stays as the patient left it
+    if (moved) this.restore(this.conversation.state.open); // the panel stays as the patient left it
   }
 
   /** @param {boolean} [open]  instead of the stored state's */
   restore(open) {
-    this.state = readState(this.config.server) || freshState();
-    if (open !== undefined) this.state.open = open;
-    this.inflight = [];
-    for (const m of [...this.state.messages, ...this.state.queue]) this.nextId = Math.max(this.nextId, (m.id || 0) + 1);
-    this.view.showMessages(this.state.messages);
-    this.renderReplies();
+    this.conversation.load(open);
     this.view.notice.hidden = true;
     this.restored = true;
-    const reopen = this.state.open;
-    this.state.open = false;
+    const { state } = this.conversation;
+    const reopen = state.open;
+    state.open = false;
     this.showPanel(false);
     if (reopen) this.open({ focus: false });
-    else if (this.state.queue.length) this.connect();
-  }
-
-  save() {
-    writeState(this.config.server, this.state);
+    else if (state.queue.length) this.connect();
   }
 
   // -- panel
@@ -179,7 +172,7 @@ export class ClinicChat extends HTMLElement {
   /** @param {boolean} open */
   showPanel(open) {
     this.view.showPanel(open);
-    this.setModal(open);
+    this.view.setModal(this, open);
   }
 
   /** @param {{focus: boolean}} options */
@@ -190,9 +183,7 @@ export class ClinicChat extends HTMLElement {
     if (focus) this.view.input.focus();
     await this.ready;
     if (signal.aborted) return;
-    this.state.open = true;
-    if (!this.state.greeted && this.state.messages.length === 0) this.greet();
-    this.save();
+    this.conversation.setOpen(true);
     this.view.scrollToEnd();
     this.connect();
   }
@@ -200,47 +191,8 @@ export class ClinicChat extends HTMLElement {
   close() {
     if (!this.announce("clinic-chat-close")) return;
     this.showPanel(false);
-    this.state.open = false;
-    this.save();
+    this.conversation.setOpen(false);
     this.view.launcher.focus();
-  }
-
-  // First open of a conversation: greet the assistant; its reply (notice and
-  // topics) is the first message, before anything the patient already typed.
-  greet() {
-    this.state.greeted = true;
-    this.state.queue.unshift({ id: this.nextId++, message: "/greet", hidden: true });
-  }
-
-  // The server began a new conversation instead of the one asked for: the
-  // old one is not shown any more; messages still waiting to be sent stay.
-  startAfresh() {
-    const waiting = new Set(this.state.queue.map((item) => item.id));
-    this.state.messages = this.state.messages.filter((m) => waiting.has(m.id));
-    this.view.showMessages(this.state.messages);
-    this.renderReplies();
-    this.state.greeted = false;
-    if (this.state.open) this.greet();
-  }
-
-  // On a phone the panel covers the whole page: it is then a modal dialog, and
-  // the page behind it is inert, so Tab and a screen reader's swipes stay in it.
-  /** @param {boolean} on */
-  setModal(on) {
-    const view = this.ownerDocument.defaultView;
-    const modal = on && Boolean(view && view.matchMedia(FULL_SCREEN).matches);
-    this.view.panel.setAttribute("aria-modal", String(modal));
-    for (const node of this.inerted) node.inert = false;
-    this.inerted = [];
-    if (!modal) return;
-    for (let node = /** @type {Element} */ (this); node.parentElement; node = node.parentElement) {
-      for (const sibling of node.parentElement.children) {
-        if (sibling instanceof HTMLElement && sibling !== node && !sibling.inert && sibling.tagName !== "SCRIPT") {
-          sibling.inert = true;
-          this.inerted.push(sibling);
-        }
-      }
-    }
   }
 
   // -- connection
@@ -249,7 +201,7 @@ export class ClinicChat extends HTMLElement {
     if (this.lifetime.signal.aborted) return; // on no page: no socket
     if (this.chat || !this.config.server) {
       if (!this.config.server) this.view.showOffline(this.config.name, this.config.phone);
-      this.flush();
+      this.conversation.flush(this.chat);
       return;
     }
     let target;
@@ -259,21 +211,18 @@ export class ClinicChat extends HTMLElement {
       this.view.showOffline(this.config.name, this.config.phone);
       return;
     }
-    const { sessionId, socketId } = this.state;
+    const conversation = this.conversation;
+    const { sessionId, socketId } = conversation.state;
     this.chat = new ChatSocket(target, { sessionId, socketId }, {
-      session: (session) => {
-        Object.assign(this.state, session);
-        this.save();
-      },
-      fresh: () => this.startAfresh(),
+      session: (session) => conversation.keepSession(session),
+      fresh: () => conversation.startAfresh(),
       ready: () => {
         this.view.notice.hidden = true;
-        this.flush();
+        conversation.flush(this.chat);
       },
-      message: (message) => this.receive(message),
+      message: (message) => conversation.receive(message),
       offline: () => {
-        this.requeue();
-        this.view.setTyping(false);
+        conversation.interrupted();
         this.view.showOffline(this.config.name, this.config.phone);
       },
     });
@@ -283,29 +232,7 @@ export class ClinicChat extends HTMLElement {
   hangUp() {
     if (this.chat) this.chat.close();
     this.chat = null;
-    this.requeue();
-    this.view.setTyping(false);
-  }
-
-  // Sent but unanswered: send again after reconnecting rather than lose it.
-  requeue() {
-    if (!this.inflight.length) return;
-    this.state.queue.unshift(...this.inflight);
-    for (const item of this.inflight) this.markPending(item.id, true);
-    this.inflight = [];
-    this.save();
-  }
-
-  flush() {
-    const chat = this.chat;
-    if (!chat || !chat.ready) return;
-    for (let item = this.state.queue.shift(); item; item = this.state.queue.shift()) {
-      chat.send(item.message);
-      this.inflight.push(item);
-      this.markPending(item.id, false);
-    }
-    if (this.inflight.length) this.view.setTyping(true);
-    this.save();
+    this.conversation.interrupted();
   }
 
   // -- messages
@@ -329,57 +256,8 @@ export class ClinicChat extends HTMLElement {
    * @param {string} shown  what the log shows
    */
   send(message, shown) {
-    const id = this.nextId++;
-    this.clearReplies();
-    this.addMessage({ id, from: "user", text: shown, pending: true });
-    this.state.queue.push({ id, message });
-    this.save();
+    this.conversation.send(message, shown);
     this.connect();
-  }
-
-  /** @param {unknown} payload  a bot_uttered message, unchecked */
-  receive(payload) {
-    if (!payload || typeof payload !== "object") return;
-    const message = /** @type {Record<string, unknown>} */ (payload);
-    this.inflight = [];
-    const text = typeof message.text === "string" ? message.text : "";
-    const buttons = cleanButtons(message, MAX_BUTTONS);
-    if (!text.trim() && !buttons.length) return;
-    this.clearReplies();
-    this.addMessage({ id: this.nextId++, from: "bot", text, buttons: buttons.length ? buttons : undefined });
-    this.view.setTyping(false);
-    this.save();
-  }
-
-  /** @param {import("./view.js").Message} message */
-  addMessage(message) {
-    this.state.messages.push(message);
-    this.view.add(message);
-    this.renderReplies();
-    this.view.scrollToEnd();
-  }
-
-  clearReplies() {
-    for (const m of this.state.messages) delete m.buttons;
-    this.renderReplies();
-  }
-
-  /**
-   * @param {number} id
-   * @param {boolean} pending
-   */
-  markPending(id, pending) {
-    const message = this.state.messages.find((m) => m.id === id);
-    if (!message || Boolean(message.pending) === pending) return;
-    message.pending = pending;
-    this.view.markPending(id, pending);
-  }
-
-  // The latest message's quick replies, if the bot wrote it.
-  renderReplies() {
-    const last = this.state.messages[this.state.messages.length - 1];
-    const buttons = last && last.from === "bot" && Array.isArray(last.buttons) ? last.buttons : [];
-    this.view.showReplies(buttons, (b) => this.send(b.payload, b.title), this.lifetime.signal);
   }
 }
 

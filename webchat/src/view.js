@@ -5,6 +5,7 @@ import { cssUrl } from "./config.js";
 import { appendRichText, link } from "./rich-text.js";
 
 const TYPING_TIMEOUT_MS = 60000;
+const FULL_SCREEN = "(max-width: 480px)"; // as in clinic-chat.css: there the panel covers the page
 
 /**
  * A message in the log (and in sessionStorage).
@@ -97,6 +98,8 @@ export class ChatView {
     this.brandSheet = new CSSStyleSheet();
     /** Hides a typing indicator nobody answered. @type {ReturnType<typeof setTimeout> | undefined} */
     this.typingTimer = undefined;
+    /** The page's elements this made inert (phone size). @type {HTMLElement[]} */
+    this.inerted = [];
   }
 
   /** @param {import("./config.js").Config} c */
@@ -115,6 +118,29 @@ export class ChatView {
     this.panel.hidden = !open;
     this.launcher.hidden = open;
     this.launcher.setAttribute("aria-expanded", String(open));
+  }
+
+  // On a phone the panel covers the whole page: it is then a modal dialog, and
+  // the page behind it is inert, so Tab and a screen reader's swipes stay in it.
+  /**
+   * @param {HTMLElement} host  the element on the page
+   * @param {boolean} on  the panel is open
+   */
+  setModal(host, on) {
+    const view = host.ownerDocument.defaultView;
+    const modal = on && Boolean(view && view.matchMedia(FULL_SCREEN).matches);
+    this.panel.setAttribute("aria-modal", String(modal));
+    for (const node of this.inerted) node.inert = false;
+    this.inerted = [];
+    if (!modal) return;
+    for (let node = /** @type {Element} */ (host); node.parentElement; node = node.parentElement) {
+      for (const sibling of node.parentElement.children) {
+        if (sibling instanceof HTMLElement && sibling !== node && !sibling.inert && sibling.tagName !== "SCRIPT") {
+          sibling.inert = true;
+          this.inerted.push(sibling);
+        }
+      }
+    }
   }
 
   /** @param {Message[]} messages */
@@ -215,20 +241,4 @@ export function renderMessage(doc, message) {
   node.dataset.id = String(message.id);
   if (message.pending) node.append(pendingStatus(doc));
   return node;
-}
-
-/**
- * The quick replies a bot message offers, checked and at most `max`.
- * @param {Record<string, unknown>} message  a bot_uttered payload
- * @param {number} max
- * @returns {Reply[]}
- */
-export function cleanButtons(message, max) {
-  const raw = Array.isArray(message.quick_replies) && message.quick_replies.length
-    ? message.quick_replies
-    : Array.isArray(message.buttons) ? message.buttons : [];
-  return raw
-    .filter((b) => b && typeof b.title === "string" && b.title.trim() && typeof b.payload === "string")
-    .slice(0, max)
-    .map((b) => ({ title: b.title, payload: b.payload }));
 }
