@@ -61,4 +61,6 @@ def is_personal_question(text: str, entities: List[Entity]) -> bool:
     """Whether the patient asks about their own health situation."""
     situation = any(e.type in SITUATION_TYPES for e in entities)
     asks_for_self = bool(PERSONAL.search(text))
-    return asks_for_self and (situation or bool(re.search(r"\b(for me|my case|candidate|suitable)\b", text, re.I)))
+    return asks_for_self and (
+        situation or bool(re.search(r"\b(for me|my case|candidate|suitable)\b", text, re.I))
+    )

@@ -46,7 +46,9 @@ class _Signer(TimestampSigner):
 class SessionTokens:
     """Issues conversation ids and the signed, expiring tokens that resume them."""
 
-    def __init__(self, secret: bytes, idle_seconds: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, secret: bytes, idle_seconds: float, clock: Callable[[], float] = time.time
+    ) -> None:
         self._signer = _Signer(secret, clock)
         self.idle_seconds = idle_seconds
 

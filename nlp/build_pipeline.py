@@ -63,7 +63,9 @@ def main() -> None:
     nlp = build()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(args.out)
-    print(f"spaCy pipeline {nlp.pipe_names} with {len(nlp.get_pipe('entity_ruler'))} patterns -> {args.out}")
+    print(
+        f"spaCy pipeline {nlp.pipe_names} with {len(nlp.get_pipe('entity_ruler'))} patterns -> {args.out}"
+    )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,10 @@ def table(results: Sequence[Scores]) -> str:
 
 def real_table(results: Sequence[Scores]) -> str:
     """The side-by-side table on the real messages."""
-    rows = ["| candidate | in-scope acc | out-of-scope routed away | urgent recall | false urgent |",
-            "|" + " --- |" * 5]
+    rows = [
+        "| candidate | in-scope acc | out-of-scope routed away | urgent recall | false urgent |",
+        "|" + " --- |" * 5,
+    ]
     for r in results:
         if r.real:
             rows.append(f"| {r.name} | {pct(r.real.in_scope)} | {pct(r.real.out_of_scope_routed)} "
@@ -76,12 +78,17 @@ def confusion_png(result: Scores, path: Path) -> None:
 def write_report(results: Sequence[Scores], out: Path, test_path: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     lines = [
-        "# NLU evaluation", "",
+        "# NLU evaluation",
+        "",
         f"Held-out file: `{test_path.relative_to(ROOT) if test_path.is_relative_to(ROOT) else test_path}`; "
-        f"typo copy generated with seed {TYPO_SEED}.", "",
-        table(results), "",
-        "Real messages:", "",
-        real_table(results), "",
+        f"typo copy generated with seed {TYPO_SEED}.",
+        "",
+        table(results),
+        "",
+        "Real messages:",
+        "",
+        real_table(results),
+        "",
     ]
     for r in results:
         png = out / f"confusion-{r.name}.png"
@@ -91,7 +98,10 @@ def write_report(results: Sequence[Scores], out: Path, test_path: Path) -> Path:
         lines += ["", f"![confusion matrix]({png.name})", ""]
         if r.real:
             lines += ["Real messages it got wrong (kind, accepted -> predicted):", ""]
-            lines += [f"- {m.kind}, {'/'.join(m.accept)} -> {p}: {m.text[:160]!r}" for m, p in r.real.misses]
+            lines += [
+                f"- {m.kind}, {'/'.join(m.accept)} -> {p}: {m.text[:160]!r}"
+                for m, p in r.real.misses
+            ]
             lines += [""]
     report = out / "report.md"
     report.write_text("\n".join(lines))

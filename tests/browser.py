@@ -29,7 +29,9 @@ class Tab:
 @contextlib.contextmanager
 def chromium() -> Iterator[Browser]:
     # Browser tests are not optional: `make test` installs Debian's chromium.
-    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run `make test-deps` (Debian's chromium) or set CHROMIUM"
+    assert Path(CHROMIUM).exists(), (
+        f"no Chromium at {CHROMIUM}: run `make test-deps` (Debian's chromium) or set CHROMIUM"
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

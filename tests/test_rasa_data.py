@@ -15,7 +15,9 @@ def responses_sent_by_custom_actions() -> set:
     """Responses the custom actions send, and those the project's own policy predicts."""
     code = "\n".join(p.read_text() for p in (ROOT / "actions").glob("*.py"))
     policies = "\n".join(p.read_text() for p in (ROOT / "policies").glob("*.py"))
-    return set(re.findall(r'response="(utter_\w+)"', code)) | set(re.findall(r'"(utter_\w+)"', policies))
+    return set(re.findall(r'response="(utter_\w+)"', code)) | set(
+        re.findall(r'"(utter_\w+)"', policies)
+    )
 
 
 def test_rasa_data_validate_is_clean() -> None:
@@ -27,7 +29,9 @@ def test_rasa_data_validate_is_clean() -> None:
     assert run.returncode == 0, output[-3000:]
     # Rasa warns about responses no rule or story names; ours are only those
     # the custom actions send or policies/ predicts (a response used nowhere at all would fail here).
-    unused = set(re.findall(r"The utterance '(utter_\w+)' is not used in any story or rule", output))
+    unused = set(
+        re.findall(r"The utterance '(utter_\w+)' is not used in any story or rule", output)
+    )
     assert unused <= responses_sent_by_custom_actions(), unused - responses_sent_by_custom_actions()
     other = [
         line for line in output.splitlines()
@@ -45,4 +49,8 @@ def test_conversation_stories_pass(model_path: Path, tmp_path: Path) -> None:
     failed = tmp_path / "failed_test_stories.yml"
     details = failed.read_text() if failed.exists() else ""
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:] + details
-    assert "none of the test stories failed" in details or not details.strip() or "# None of the test stories failed" in details
+    assert (
+        "none of the test stories failed" in details
+        or not details.strip()
+        or "# None of the test stories failed" in details
+    )

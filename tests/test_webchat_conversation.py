@@ -49,7 +49,11 @@ def test_first_open_shows_the_notice_and_topic_buttons(chat: Tab) -> None:
     page.get_by_role("button", name=LAUNCHER).click()
     expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_be_visible()
     expect(bot(page, NOTICE)).to_be_visible()
-    expect(page.get_by_role("group", name="Suggested replies").get_by_role("button", name="Does it hurt?")).to_be_visible()
+    expect(
+        page.get_by_role("group", name="Suggested replies").get_by_role(
+            "button", name="Does it hurt?"
+        )
+    ).to_be_visible()
     assert count(page, ".msg.user") == 0  # the /greet that started it is not shown
     log = page.locator("clinic-chat [role=log]")
     expect(log).to_have_attribute("aria-live", "polite")
@@ -121,9 +125,19 @@ CONTRAST = """(selectors) => {
 def test_text_contrast_is_wcag_aa(chat: Tab) -> None:
     if count(chat.page, ".msg.user") == 0:  # run alone: a patient message to measure
         ask(chat.page, "does microneedling hurt?")
-    selectors = [[".bot .bubble", None], [".user .bubble", None], [".replies button", None],
-                 ["h2", None], [".subtitle", None], [".close", None], ["input", None],
-                 ["input", "::placeholder"], [".send", None], [".launcher", None], [".notice", None]]
+    selectors = [
+        [".bot .bubble", None],
+        [".user .bubble", None],
+        [".replies button", None],
+        ["h2", None],
+        [".subtitle", None],
+        [".close", None],
+        ["input", None],
+        ["input", "::placeholder"],
+        [".send", None],
+        [".launcher", None],
+        [".notice", None],
+    ]
     ratios = chat.page.evaluate(CONTRAST, selectors)
     assert len(ratios) == len(selectors)
     assert all(ratio >= 4.5 for ratio in ratios.values()), ratios
