@@ -61,7 +61,8 @@ REACTION_WORDS = re.compile(
     r"angry|inflam\w*|irritat\w*|discolou?r\w*|pigment\w*|grey|gray|white\w*|yellow\w*|green\w*|purple\w*|"
     r"black|brown|shiny|weird|strange|awful|terrible|horrible|spread\w*|moving|growing|bigger|crack\w*|split\w*|"
     r"shut|closed|breath\w*|throat|tongue|swallow\w*|vision|blurr\w*|rough|holes?|pits?|dents?|ridges?|lines?|"
-    r"tracks?|cuts?|wounds?|open|leak\w*|drip\w*|fluid|sticky|wet|smell\w*|fading|settling|healing|not right)\b",
+    r"tracks?|cuts?|wounds?|open|leak\w*|drip\w*|fluid|sticky|wet|smell\w*|fading|settling|healing|"
+    r"not right)\b",
     re.IGNORECASE,
 )
 # A patient asking whether what they see is normal, read as urgent by the
