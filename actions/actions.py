@@ -110,7 +110,8 @@ def after_treatment(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
 
 
 def answer_worry(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-    """A worry after treatment the classifier did not place: the page's side effects, then the clinic."""
+    """A worry after treatment the classifier did not place: the page's side effects, then the
+    clinic."""
     send_answer(dispatcher, tracker, KB.answer(SIDE_EFFECTS, []))
     return [SlotSet(Slot.LAST_TOPIC, SIDE_EFFECTS), *after_treatment(dispatcher, tracker)]
 
@@ -183,7 +184,8 @@ class ActionAnswerQuestion(Action):
         send_turn(dispatcher, tracker, KB, turn)
         situation = personal_caveat(dispatcher, tracker, answer, turn.entities)
         if tracker.latest_message.get(ParseKey.TRIAGE) == ParseKey.BEFORE_TREATMENT:
-            # A condition named before a treatment (the red-flag gate): wait, and move the appointment.
+            # A condition named before a treatment (the red-flag gate): wait, and move the
+            # appointment.
             dispatcher.utter_message(response=Response.RESCHEDULE)
         return [*remember(turn), *declined(situation), *after_treatment(dispatcher, tracker)]
 

@@ -32,7 +32,10 @@ NUMBERS = {
     "few": 3,
 }
 NORMAL_DAYS = 4  # "a few days": longer than this is past what the page calls normal
-EFFECT = r"(red|redness|pink|swell\w*|swollen|puffy|flak\w*|peel\w*|bumps?|spots?|whiteheads?|pimples?|breakouts?|patch(es)?|marks?|dots?|lines?|dark\w*|brown|sore|itch\w*|raw)"
+EFFECT = (
+    r"(red|redness|pink|swell\w*|swollen|puffy|flak\w*|peel\w*|bumps?|spots?|whiteheads?|pimples?|"
+    r"breakouts?|patch(es)?|marks?|dots?|lines?|dark\w*|brown|sore|itch\w*|raw)"
+)
 DAYS = re.compile(
     r"\bday\s*(\d+)\b|\b(\d+|four|five|six|seven|eight|nine|ten|several)\s*(days?|d)\b",
     re.IGNORECASE,
@@ -42,12 +45,15 @@ WEEKS = re.compile(
     re.IGNORECASE,
 )
 LINGERING = re.compile(
-    r"\b(still|hasn'?t gone|not gone|won'?t go|isn'?t going|not going|hasn'?t faded|not fading|no better)\b",
+    r"\b(still|hasn'?t gone|not gone|won'?t go|isn'?t going|not going|hasn'?t faded|not fading|"
+    r"no better)\b",
     re.IGNORECASE,
 )
 NEW_OR_WORSE = re.compile(
-    rf"\b(new|newly|worse|worsening|darker|darkening|getting bigger|more and more)\b[^.?!]{{0,40}}?\b{EFFECT}\b"
-    rf"|\b{EFFECT}\b[^.?!]{{0,40}}?\b(worse|worsening|darker|darkening|getting bigger|keeps? (spreading|growing))\b",
+    rf"\b(new|newly|worse|worsening|darker|darkening|getting bigger|more and more)\b"
+    rf"[^.?!]{{0,40}}?\b{EFFECT}\b"
+    rf"|\b{EFFECT}\b[^.?!]{{0,40}}?"
+    rf"\b(worse|worsening|darker|darkening|getting bigger|keeps? (spreading|growing))\b",
     re.IGNORECASE,
 )
 

@@ -184,7 +184,10 @@ def repeat_text(answer: Answer, on_sms: bool) -> str:
 def unspecific_text(answer: Answer, area: Entity, on_sms: bool) -> str:
     """A body area the topic says nothing specific about: say so, then the topic in short."""
     body = first_sentence(answer.short) if on_sms else answer.short
-    return f"The page doesn't say anything different for the {area.value}; in general, {lower_first(without_yes(body))}"
+    return (
+        f"The page doesn't say anything different for the {area.value}; "
+        f"in general, {lower_first(without_yes(body))}"
+    )
 
 
 def is_repeat(answer: Answer, last_topic: Any, last_entity: Any) -> bool:
