@@ -98,7 +98,10 @@ def train_time() -> float:
 
 def row(name: str, values: List[float], baseline: float) -> str:
     p50, p95 = percentile(values, 50), percentile(values, 95)
-    return f"  {name:<34} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({p95 / baseline:5.1f}x baseline p95)"
+    return (
+        f"  {name:<34} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   "
+        f"({p95 / baseline:5.1f}x baseline p95)"
+    )
 
 
 def main() -> None:
@@ -149,16 +152,19 @@ def main() -> None:
             )
             print(row("10 concurrent, no pause (stress)", stress, base_p95))
             print(
-                f"  10-concurrent (pausing) / 1 p95    {percentile(typing, 95) / percentile(single, 95):7.2f}"
+                f"  10-concurrent (pausing) / 1 p95    "
+                f"{percentile(typing, 95) / percentile(single, 95):7.2f}"
             )
             print(
-                f"  throughput, no pause               {len(stress) / stress_seconds:7.1f} messages/s"
+                f"  throughput, no pause               "
+                f"{len(stress) / stress_seconds:7.1f} messages/s"
             )
             print(f"  mean reply                         {statistics.mean(single):7.1f} ms")
             action_proc, rasa_proc = procs
             print(f"  peak memory, action server         {peak_rss_mb(action_proc.pid):7.0f} MB")
             print(
-                f"  peak memory, Rasa server           {peak_rss_mb(rasa_proc.pid):7.0f} MB   (target < 1536 MB)"
+                f"  peak memory, Rasa server           "
+                f"{peak_rss_mb(rasa_proc.pid):7.0f} MB   (target < 1536 MB)"
             )
         finally:
             for proc in reversed(procs):

@@ -106,8 +106,8 @@ class ClinicRestInput(InputChannel):
             logger.info("rest: requests need REST_CHANNEL_TOKEN as 'Authorization: Bearer <token>'")
         else:
             logger.warning(
-                "rest: REST_CHANNEL_TOKEN is not set, so the REST channel answers only this machine "
-                "(loopback clients, not through a proxy); set it to let integrations in"
+                "rest: REST_CHANNEL_TOKEN is not set, so the REST channel answers only this "
+                "machine (loopback clients, not through a proxy); set it to let integrations in"
             )
 
     def refusal(self, request: Request) -> Optional[HTTPResponse]:

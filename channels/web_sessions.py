@@ -72,7 +72,8 @@ class SessionTokens:
 
     @staticmethod
     def names(token: Any, conversation: str) -> bool:
-        """Whether `token` is about `conversation` (unverified: for a socket already bound to it)."""
+        """Whether `token` is about `conversation` (unverified: for a socket already bound to
+        it)."""
         return isinstance(token, str) and token.rsplit(".", 2)[0] == conversation
 
 
