@@ -90,7 +90,8 @@ def private_files() -> None:
 
 
 def problems(server: str) -> List[str]:
-    """What stops `server` from starting: secrets missing or unfit (production), a bad key (any mode)."""
+    """What stops `server` from starting: secrets missing or unfit (production), a bad key
+    (any mode)."""
     found: List[str] = []
     encryption_key = _env("SMS_ENCRYPTION_KEY")
     if encryption_key and server in NEEDED_FOR_SMS:
@@ -108,7 +109,8 @@ def problems(server: str) -> List[str]:
         half = [name for name in SMS_SETTINGS if not _env(name)]
         if 0 < len(half) < len(SMS_SETTINGS):
             found.append(
-                f"SMS is half configured: set {', '.join(half)} too, or none of {', '.join(SMS_SETTINGS)}"
+                f"SMS is half configured: set {', '.join(half)} too, "
+                f"or none of {', '.join(SMS_SETTINGS)}"
             )
     if sms_on():
         needed += NEEDED_FOR_SMS.get(server, ())
@@ -129,7 +131,8 @@ def refuse_to_start_without_secrets(server: str) -> None:
         raise RefusedToStart(
             f"{server}: refusing to start (CLINIC_ENV={mode()}): "
             + "; ".join(found)
-            + ". In production every secret comes from the environment; keys are generated into VAR_DIR only in local mode."
+            + ". In production every secret comes from the environment; "
+              "keys are generated into VAR_DIR only in local mode."
         )
 
 
@@ -183,7 +186,8 @@ def _read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
 
 
 def main(servers: List[str]) -> None:
-    """`python -m clinic.keys rasa console ...`: every server's problems at once (bin/serve, before starting any)."""
+    """`python -m clinic.keys rasa console ...`: every server's problems at once (bin/serve,
+    before starting any)."""
     found = [f"{server}: {problem}" for server in servers for problem in problems(server)]
     if found:
         raise RefusedToStart(f"refusing to start (CLINIC_ENV={mode()}):\n  " + "\n  ".join(found))
