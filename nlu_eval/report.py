@@ -24,8 +24,9 @@ def table(results: Sequence[Scores]) -> str:
     for r in results:
         train_time = f"{r.train_seconds:.0f} s" if r.train_seconds else "cached"
         rows.append(
-            f"| {r.name} | {pct(r.in_scope_accuracy)} | {r.in_scope_macro_f1:.3f} | {pct(r.out_of_scope_routed)} "
-            f"| {pct(r.urgent_recall)} | {pct(r.false_urgent_ordinary)} / {pct(r.false_urgent_all)} "
+            f"| {r.name} | {pct(r.in_scope_accuracy)} | {r.in_scope_macro_f1:.3f} "
+            f"| {pct(r.out_of_scope_routed)} | {pct(r.urgent_recall)} "
+            f"| {pct(r.false_urgent_ordinary)} / {pct(r.false_urgent_all)} "
             f"| {pct(r.typo_accuracy)} | {r.latency_p50_ms:.1f} / {r.latency_p95_ms:.1f} ms "
             f"| {r.load_seconds:.1f} s | {train_time} |"
         )
@@ -80,7 +81,8 @@ def write_report(results: Sequence[Scores], out: Path, test_path: Path) -> Path:
     lines = [
         "# NLU evaluation",
         "",
-        f"Held-out file: `{test_path.relative_to(ROOT) if test_path.is_relative_to(ROOT) else test_path}`; "
+        "Held-out file: `"
+        f"{test_path.relative_to(ROOT) if test_path.is_relative_to(ROOT) else test_path}`; "
         f"typo copy generated with seed {TYPO_SEED}.",
         "",
         table(results),

@@ -83,7 +83,8 @@ def train() -> Path:
     )
     LOG.parent.mkdir(parents=True, exist_ok=True)
     print(
-        f"training {target.relative_to(ROOT)} (about a minute on 2 cores; log: {LOG.relative_to(ROOT)})",
+        f"training {target.relative_to(ROOT)} "
+        f"(about a minute on 2 cores; log: {LOG.relative_to(ROOT)})",
         flush=True,
     )
     with LOG.open("w") as log:
