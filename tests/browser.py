@@ -42,7 +42,8 @@ def chromium() -> Iterator[Browser]:
 
 
 def watched(page: Page) -> Tab:
-    """Records the page's dialogs (dismissing them: an alert means injected script ran) and errors."""
+    """Records the page's dialogs (dismissing them: an alert means injected script ran) and
+    errors."""
     tab = Tab(page)
 
     def on_dialog(dialog) -> None:

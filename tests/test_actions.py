@@ -267,7 +267,10 @@ COVERED = {
 # "doesn't cover (microneedling and) acne scars"; "doesn't list acne scars" only
 # for what the page lists as treated ("doesn't list cold sores among the
 # conditions it treats" is true).
-DENIES = r"\b(?:doesn't|does not)\s+(?:cover|mention|say anything about{listed})\s+(?:microneedling (?:and|with) )?(?:the )?{value}\b"
+DENIES = (
+    r"\b(?:doesn't|does not)\s+(?:cover|mention|say anything about{listed})\s+"
+    r"(?:microneedling (?:and|with) )?(?:the )?{value}\b"
+)
 TREATED = {
     v
     for v, t in KB.entries["conditions_treated"].variants["condition"].items()

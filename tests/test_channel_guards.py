@@ -267,7 +267,8 @@ def test_a_new_conversation_gets_a_signed_token_renewed_at_each_turn(guarded, pa
 
 
 def test_a_token_resumes_its_conversation_on_a_new_socket(guarded, patients) -> None:
-    """As after a reload: the widget names the socket it had (the server may not have seen it go)."""
+    """As after a reload: the widget names the socket it had (the server may not have seen it
+    go)."""
     first = web_patient(guarded, patients, "127.0.0.12")
     first.session()
     _, token = first.ask("does it hurt?")

@@ -49,7 +49,7 @@ FUZZ = settings(
 )
 ORIGIN = "http://localhost:8000"  # an allowed origin of the widget (bin/settings.sh)
 
-# -- what is generated ------------------------------------------------------------------------------
+# -- what is generated -----------------------------------------------------------------------------
 
 scalars = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=50)
@@ -121,7 +121,7 @@ def still_answers(servers: Servers, sender: str = "fuzz-after") -> None:
     assert all(proc.poll() is None for proc in servers.procs), "a server exited"
 
 
-# -- the assistant: REST, socket.io, SMS -------------------------------------------------------------
+# -- the assistant: REST, socket.io, SMS -----------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

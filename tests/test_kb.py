@@ -158,8 +158,9 @@ def test_the_action_server_refuses_to_start_on_a_broken_knowledge_base(kb_copy: 
 # --- Editorial checks (issue 14): each puts back a text of the old knowledge base ---
 
 OLD_VS_LASERS_SHORT = (
-    "Alternatives are lasers, chemical peels and microdermabrasion. Microneedling usually heals faster "
-    "than lasers or peels, and unlike lasers it doesn't heat the skin, so it won't worsen melasma or dark spots."
+    "Alternatives are lasers, chemical peels and microdermabrasion. Microneedling usually heals "
+    "faster than lasers or peels, and unlike lasers it doesn't heat the skin, so it won't worsen "
+    "melasma or dark spots."
 )
 
 
@@ -174,7 +175,8 @@ def test_side_effects_without_pigment_change_fail(kb_copy: Path) -> None:
     edit(
         kb_copy / "side_effects.yml",
         lambda d: d.update(
-            answer="Side effects are few and temporary: redness, swelling and skin flaking, which can last a few days."
+            answer="Side effects are few and temporary: redness, swelling and skin flaking, "
+            "which can last a few days."
         ),
     )
     assert (
@@ -187,7 +189,8 @@ def test_burns_and_scars_wider_than_the_page_fail(kb_copy: Path) -> None:
     edit(
         kb_copy / "conditions_treated.yml",
         lambda d: d["variants"]["condition"]["burns"].update(
-            answer="Yes, burns are on the list of conditions microneedling is used for, together with acne scars."
+            answer="Yes, burns are on the list of conditions microneedling is used for, "
+            "together with acne scars."
         ),
     )
     edit(kb_copy / "conditions_treated.yml", lambda d: d["variants"]["condition"]["scars"].update(
@@ -208,7 +211,8 @@ def test_words_put_in_the_clinic_s_mouth_fail(kb_copy: Path) -> None:
     edit(
         kb_copy / "results.yml",
         lambda d: d.update(
-            answer="The clinic's doctors describe it as a treatment with very little downtime but visible results."
+            answer="The clinic's doctors describe it as a treatment with very little downtime "
+            "but visible results."
         ),
     )
     assert "entry 'results': answer says \"clinic's doctors\"" in problems(kb_copy)
@@ -218,11 +222,13 @@ def test_a_contraindications_list_that_reads_as_complete_fails(kb_copy: Path) ->
     edit(
         kb_copy / "contraindications.yml",
         lambda d: d.update(
-            short="Wait while you have active acne or a cold sore, until it clears. Ask the dermatologist."
+            short="Wait while you have active acne or a cold sore, until it clears. "
+            "Ask the dermatologist."
         ),
     )
     assert (
-        "entry 'contraindications': short lacks the caveat 'the contraindications list is not complete'"
+        "entry 'contraindications': short lacks the caveat "
+        "'the contraindications list is not complete'"
         in problems(kb_copy)
     )
 
@@ -245,7 +251,8 @@ def test_absolutes_fail(kb_copy: Path) -> None:
     edit(
         kb_copy / "pigmentation_risk.yml",
         lambda d: d.update(
-            answer="People with dark spots can have it without the risk of worsening it. Darker skin can get pigment changes."
+            answer="People with dark spots can have it without the risk of worsening it. "
+            "Darker skin can get pigment changes."
         ),
     )
     text = problems(kb_copy)
@@ -254,9 +261,10 @@ def test_absolutes_fail(kb_copy: Path) -> None:
 
 
 OLD_WHAT_IS = (
-    "Microneedling, also called percutaneous collagen induction therapy, is a minimally invasive, nonsurgical "
-    "treatment done in a dermatologist's office. A handheld, electrically powered pen- or drum-shaped device with "
-    "tiny needles makes precise, microscopic punctures in the skin, which prompt the skin to repair itself."
+    "Microneedling, also called percutaneous collagen induction therapy, is a minimally invasive, "
+    "nonsurgical treatment done in a dermatologist's office. A handheld, electrically powered pen- "
+    "or drum-shaped device with tiny needles makes precise, microscopic punctures in the skin, "
+    "which prompt the skin to repair itself."
 )
 
 
@@ -265,8 +273,8 @@ def test_a_hard_to_read_answer_fails(kb_copy: Path) -> None:
     edit(
         kb_copy / "provider.yml",
         lambda d: d.update(
-            short="It's done by a dermatologist in the dermatologist's office, with professional powered devices "
-            "whose needle depth is adjusted for each area of skin."
+            short="It's done by a dermatologist in the dermatologist's office, with professional "
+            "powered devices whose needle depth is adjusted for each area of skin."
         ),
     )
     text = problems(kb_copy)
@@ -291,8 +299,8 @@ def test_jargon_without_plain_words_fails(kb_copy: Path) -> None:
     edit(
         kb_copy / "at_home_rollers.yml",
         lambda d: d.update(
-            short="Home rollers only reach 0.25 mm; they are unlikely to help dermal remodeling but may exfoliate "
-            "and help topical products."
+            short="Home rollers only reach 0.25 mm; they are unlikely to help dermal remodeling "
+            "but may exfoliate and help topical products."
         ),
     )
     text = problems(kb_copy)

@@ -28,7 +28,8 @@ def test_rasa_data_validate_is_clean() -> None:
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-3000:]
     # Rasa warns about responses no rule or story names; ours are only those
-    # the custom actions send or policies/ predicts (a response used nowhere at all would fail here).
+    # the custom actions send or policies/ predicts (a response used nowhere at
+    # all would fail here).
     unused = set(
         re.findall(r"The utterance '(utter_\w+)' is not used in any story or rule", output)
     )

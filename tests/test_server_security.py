@@ -111,7 +111,8 @@ MANAGE = ["console/manage.py", "create_staff_user", "--username", "x", "--role",
                 "REST_CHANNEL_TOKEN": "abcd",
             },
             [
-                "shorter than 32 characters: WEBCHAT_SESSION_SECRET, RASA_AUTH_TOKEN, REST_CHANNEL_TOKEN"
+                "shorter than 32 characters: "
+                "WEBCHAT_SESSION_SECRET, RASA_AUTH_TOKEN, REST_CHANNEL_TOKEN"
             ],
         ),
         (
@@ -178,8 +179,10 @@ def test_bin_serve_names_every_missing_secret_before_starting_any_server(tmp_pat
                 **without_secrets(tmp_path / "var", **SMS_ON))
     assert run.returncode != 0
     for line in (
-        "rasa: not set in the environment: WEBCHAT_SESSION_SECRET, SMS_ID_SECRET, SMS_ENCRYPTION_KEY",
-        "console: not set in the environment: CONSOLE_SECRET_KEY, CONSOLE_LABEL_KEY, SMS_ENCRYPTION_KEY",
+        "rasa: not set in the environment: "
+        "WEBCHAT_SESSION_SECRET, SMS_ID_SECRET, SMS_ENCRYPTION_KEY",
+        "console: not set in the environment: "
+        "CONSOLE_SECRET_KEY, CONSOLE_LABEL_KEY, SMS_ENCRYPTION_KEY",
     ):
         assert line in run.stderr, run.stderr
     assert "actions:" not in run.stderr and "webchat:" not in run.stderr  # they need no secret

@@ -105,7 +105,8 @@ def test_follow_ups_stay_in_the_topic(message, last_topic, last_entity, expected
         (parse("how far apart?"), None),
         (
             parse(
-                "what about for acne scars, my friend says her dermatologist did a series and it worked",
+                "what about for acne scars, my friend says her dermatologist did a series "
+                "and it worked",
                 ("condition", "acne scars", "acne scars"),
             ),
             "at_home_rollers",

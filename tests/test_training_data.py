@@ -1,6 +1,7 @@
 """Measurement sets are never trained on: no training example is a copy or a
 near-copy of a real patient message (tests/nlu/real-messages.jsonl), of the
-held-out file or of the pre-treatment set. The model must learn the kinds of wording, not the sentences."""
+held-out file or of the pre-treatment set. The model must learn the kinds of wording, not the
+sentences."""
 
 from __future__ import annotations
 
