@@ -102,11 +102,15 @@ CONTRAST = """(selectors) => {
     return {rgb: p.slice(0, 3), alpha: p.length > 3 ? p[3] : 1};
   };
   const lum = (rgb) => {
-    const [r, g, b] = rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    const [r, g, b] = rgb.map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   };
   const background = (el) => {
-    for (let n = el; n; n = n.parentElement || (n.getRootNode() !== document && n.getRootNode().host)) {
+    for (let n = el; n;
+         n = n.parentElement || (n.getRootNode() !== document && n.getRootNode().host)) {
       const c = parse(getComputedStyle(n).backgroundColor);
       if (c.alpha > 0.99) return c.rgb;
     }
@@ -115,7 +119,8 @@ CONTRAST = """(selectors) => {
   const out = {};
   for (const [selector, pseudo] of selectors) {
     const el = root.querySelector(selector);
-    const [a, b] = [lum(parse(getComputedStyle(el, pseudo).color).rgb), lum(background(el))].sort((x, y) => y - x);
+    const [a, b] = [lum(parse(getComputedStyle(el, pseudo).color).rgb), lum(background(el))]
+      .sort((x, y) => y - x);
     out[selector + (pseudo || '')] = Math.round(((a + 0.05) / (b + 0.05)) * 100) / 100;
   }
   return out;

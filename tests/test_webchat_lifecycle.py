@@ -61,7 +61,8 @@ EVENTS = """() => {
   window.refuse = false;
   for (const type of ['clinic-chat-open', 'clinic-chat-close']) {
     document.addEventListener(type, (event) => {
-      window.seen.push([event.type, event.bubbles, event.composed, event.cancelable, event.target.tagName]);
+      window.seen.push([event.type, event.bubbles, event.composed, event.cancelable,
+                        event.target.tagName]);
       if (window.refuse) event.preventDefault();
     });
   }

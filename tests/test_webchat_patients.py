@@ -45,7 +45,10 @@ def test_phone_size(open_tab) -> None:
     expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_have_attribute(
         "aria-modal", "true"
     )
-    outside = "() => { const a = document.activeElement; return a && a !== document.body && a.tagName !== 'CLINIC-CHAT'; }"
+    outside = (
+        "() => { const a = document.activeElement; "
+        "return a && a !== document.body && a.tagName !== 'CLINIC-CHAT'; }"
+    )
     for _ in range(15):
         page.keyboard.press("Tab")
         assert not page.evaluate(outside), page.evaluate(

@@ -35,7 +35,8 @@ def test_links_are_safe(open_tab) -> None:
             const div = document.createElement('div');
             appendRichText(div, text);
             return {text: div.textContent, html: div.innerHTML,
-                    links: [...div.querySelectorAll('a')].map(a => [a.getAttribute('href'), a.target, a.rel])};
+                    links: [...div.querySelectorAll('a')]
+                      .map(a => [a.getAttribute('href'), a.target, a.rel])};
           };
           return [
             render('Book at [our page](https://example.org/book) or https://example.org/x.'),
@@ -61,7 +62,8 @@ def test_links_are_safe(open_tab) -> None:
 def put_session_token(page: Page, token: str) -> None:
     """Replaces the token the widget keeps, as an hour passing (or a stolen one) would."""
     page.evaluate(
-        """(token) => { for (const key of Object.keys(sessionStorage).filter(k => k.startsWith('clinic-chat:'))) {
+        """(token) => { for (const key of Object.keys(sessionStorage)
+                                 .filter(k => k.startsWith('clinic-chat:'))) {
              const state = JSON.parse(sessionStorage.getItem(key));
              state.sessionId = token;
              sessionStorage.setItem(key, JSON.stringify(state)); } }""",
@@ -131,7 +133,8 @@ SOCKET_PROBE = """async ([server, requested, other]) => {
   socket.on('bot_uttered', (message) => said.push(message.text));
   const until = (test) => new Promise((resolve, reject) => {
     const started = Date.now();
-    const poll = () => test() ? resolve() : Date.now() - started > 20000 ? reject(new Error(said.join('|'))) : setTimeout(poll, 50);
+    const poll = () => test() ? resolve()
+      : Date.now() - started > 20000 ? reject(new Error(said.join('|'))) : setTimeout(poll, 50);
     poll();
   });
   const confirmed = new Promise((resolve) => socket.once('session_confirm', resolve));

@@ -81,7 +81,8 @@ def test_site_server_headers_config_and_404s(site: Site) -> None:
 def clinic_site(site: Site) -> Iterator[str]:
     """A page on another origin with the README's two embed lines, as a clinic's site would be."""
     page = (
-        f'<!doctype html><html lang="en"><head><title>Our clinic</title></head><body><h1>Our clinic</h1>'
+        f'<!doctype html><html lang="en"><head><title>Our clinic</title></head>'
+        f'<body><h1>Our clinic</h1>'
         f'<script type="module" src="{site.url}/webchat/clinic-chat.js"></script>'
         f'<clinic-chat config="{site.url}/webchat/config.json"></clinic-chat></body></html>'
     ).encode()

@@ -96,7 +96,8 @@ def count(page: Page, selector: str) -> int:
 
 def wait_for_more(page: Page, selector: str, before: int) -> None:
     page.wait_for_function(
-        "([s, n]) => document.querySelector('clinic-chat').shadowRoot.querySelectorAll(s).length > n",
+        "([s, n]) => document.querySelector('clinic-chat').shadowRoot"
+        ".querySelectorAll(s).length > n",
         arg=[selector, before],
         timeout=30_000,
     )
