@@ -44,7 +44,8 @@ COMPLICATION = "complication"
 
 
 def recall_threshold(scores: np.ndarray, positive: np.ndarray, target_recall: float) -> float:
-    """The highest threshold at which at least `target_recall` of the positives score at or above it."""
+    """The highest threshold at which at least `target_recall` of the positives
+    score at or above it."""
     ranked = np.sort(scores[positive])[::-1]
     if not len(ranked):
         return 1.0
