@@ -51,9 +51,9 @@ BEFORE = re.compile(
     r"hold off|put off|keep it|still |go\b|come\b)"
     r"|(go|come|come in|keep it) or (cancel|reschedule|wait|not|move it)"
     r"|(need|have) to (cancel|reschedule|postpone|move|rebook)"
-    r"|(cancel|reschedule|postpone|rebook|move) (my|the) ({APPOINTMENT})"
+    rf"|(cancel|reschedule|postpone|rebook|move) (my|the) ({APPOINTMENT})"
     r"|still (go ahead|have it|get it done)"
-    r"|go ahead with (it|my|the) ({APPOINTMENT})?"
+    rf"|go ahead with (it|my|the) ({APPOINTMENT})?"
     r"|(going|coming) in (for|on) "
     r"|(supposed|meant) to (have|get|go|come)"
     r")\b",
