@@ -29,8 +29,11 @@ logger = logging.getLogger(__name__)
 KB: KnowledgeBase = validate()  # strict mode (KB_REVIEW_STRICT): refuses entries not signed off
 _DUE = review_problems(KB, PAGE_FILE.read_text(encoding="utf-8"))
 if _DUE:
-    logger.warning("%d of %d knowledge-base entries await a clinician's review (make validate lists them)",
-                   len(_DUE), len(KB.entries))
+    logger.warning(
+        "%d of %d knowledge-base entries await a clinician's review (make validate lists them)",
+        len(_DUE),
+        len(KB.entries),
+    )
 
 # Knowledge-base entries the actions name.
 CONTRAINDICATIONS, SIDE_EFFECTS = "contraindications", "side_effects"
@@ -64,7 +67,9 @@ def personal_caveat(
     Returns the situation the reply left to the dermatologist ("keloids"), or
     None when it made no such point."""
     factors = [e for e in entities if e.type == EntityType.HEALTH_FACTOR]
-    situation = next((e.value for e in entities if e.type in SITUATION_TYPES), "something about your health")
+    situation = next(
+        (e.value for e in entities if e.type in SITUATION_TYPES), "something about your health"
+    )
     # "I'm pregnant and have melasma": the melasma variant of contraindications
     # says nothing of pregnancy, so the factor's own reply follows it.
     answered_factor = (answer.entry_id == CONTRAINDICATIONS
@@ -105,7 +110,8 @@ def after_treatment(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
 
 
 def answer_worry(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-    """A worry after treatment the classifier did not place: the page's side effects, then the clinic."""
+    """A worry after treatment the classifier did not place: the page's side effects, then the
+    clinic."""
     send_answer(dispatcher, tracker, KB.answer(SIDE_EFFECTS, []))
     return [SlotSet(Slot.LAST_TOPIC, SIDE_EFFECTS), *after_treatment(dispatcher, tracker)]
 
@@ -129,7 +135,9 @@ def worry_beyond_normal(tracker: Tracker) -> bool:
     return beyond_normal(text, treated_before=bool(tracker.get_slot(Slot.TREATED)))
 
 
-def answer_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
+def answer_in_context(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> Optional[List[EventType]]:
     """What a message the classifier did not place as a question may still be:
     a worry after treatment, a follow-up or several topics at once, or a health
     factor ("accutane??"). Returns the events, or None when it is none of these."""
@@ -176,7 +184,8 @@ class ActionAnswerQuestion(Action):
         send_turn(dispatcher, tracker, KB, turn)
         situation = personal_caveat(dispatcher, tracker, answer, turn.entities)
         if tracker.latest_message.get(ParseKey.TRIAGE) == ParseKey.BEFORE_TREATMENT:
-            # A condition named before a treatment (the red-flag gate): wait, and move the appointment.
+            # A condition named before a treatment (the red-flag gate): wait, and move the
+            # appointment.
             dispatcher.utter_message(response=Response.RESCHEDULE)
         return [*remember(turn), *declined(situation), *after_treatment(dispatcher, tracker)]
 

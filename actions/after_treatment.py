@@ -16,17 +16,44 @@ import re
 from nlp.person import reports_on_self
 from nlp.timing import Timing, treatment_timing
 
-NUMBERS = {"four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a": 1, "one": 1,
-           "two": 2, "three": 3, "several": 5, "few": 3}
+NUMBERS = {
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "a": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "several": 5,
+    "few": 3,
+}
 NORMAL_DAYS = 4  # "a few days": longer than this is past what the page calls normal
-EFFECT = r"(red|redness|pink|swell\w*|swollen|puffy|flak\w*|peel\w*|bumps?|spots?|whiteheads?|pimples?|breakouts?|patch(es)?|marks?|dots?|lines?|dark\w*|brown|sore|itch\w*|raw)"
-DAYS = re.compile(r"\bday\s*(\d+)\b|\b(\d+|four|five|six|seven|eight|nine|ten|several)\s*(days?|d)\b", re.IGNORECASE)
-WEEKS = re.compile(r"\b(\d+|a|one|two|three|few|several)\s*(weeks?|wks?|months?)\b|\bweek later\b|\ba week\b", re.IGNORECASE)
-LINGERING = re.compile(r"\b(still|hasn'?t gone|not gone|won'?t go|isn'?t going|not going|hasn'?t faded|not fading|no better)\b",
-                       re.IGNORECASE)
+EFFECT = (
+    r"(red|redness|pink|swell\w*|swollen|puffy|flak\w*|peel\w*|bumps?|spots?|whiteheads?|pimples?|"
+    r"breakouts?|patch(es)?|marks?|dots?|lines?|dark\w*|brown|sore|itch\w*|raw)"
+)
+DAYS = re.compile(
+    r"\bday\s*(\d+)\b|\b(\d+|four|five|six|seven|eight|nine|ten|several)\s*(days?|d)\b",
+    re.IGNORECASE,
+)
+WEEKS = re.compile(
+    r"\b(\d+|a|one|two|three|few|several)\s*(weeks?|wks?|months?)\b|\bweek later\b|\ba week\b",
+    re.IGNORECASE,
+)
+LINGERING = re.compile(
+    r"\b(still|hasn'?t gone|not gone|won'?t go|isn'?t going|not going|hasn'?t faded|not fading|"
+    r"no better)\b",
+    re.IGNORECASE,
+)
 NEW_OR_WORSE = re.compile(
-    rf"\b(new|newly|worse|worsening|darker|darkening|getting bigger|more and more)\b[^.?!]{{0,40}}?\b{EFFECT}\b"
-    rf"|\b{EFFECT}\b[^.?!]{{0,40}}?\b(worse|worsening|darker|darkening|getting bigger|keeps? (spreading|growing))\b",
+    rf"\b(new|newly|worse|worsening|darker|darkening|getting bigger|more and more)\b"
+    rf"[^.?!]{{0,40}}?\b{EFFECT}\b"
+    rf"|\b{EFFECT}\b[^.?!]{{0,40}}?"
+    rf"\b(worse|worsening|darker|darkening|getting bigger|keeps? (spreading|growing))\b",
     re.IGNORECASE,
 )
 
@@ -46,7 +73,9 @@ def days_since(text: str) -> int:
 
 
 # A question about what may happen ("will I get dark patches after?") is not a report.
-HYPOTHETICAL = re.compile(r"\b(will|would|could|might|can)\s+(i|my|it|there|you)\b|\bwhat if\b|\bin case\b", re.IGNORECASE)
+HYPOTHETICAL = re.compile(
+    r"\b(will|would|could|might|can)\s+(i|my|it|there|you)\b|\bwhat if\b|\bin case\b", re.IGNORECASE
+)
 # A diary-style report without "I": "Day 5, redness hasn't gone".
 DIARY = re.compile(
     r"^\W*(day\s*\d+|\d+\s*(days?|weeks?|wks?)\s+(after|post|since|out|in)\b)"
@@ -57,7 +86,9 @@ DIARY = re.compile(
 
 def reports_own_skin(text: str) -> bool:
     """The patient tells what their skin is doing, rather than asking in general."""
-    if HYPOTHETICAL.search(text) and not re.search(r"\b(i have|i've got|i got|i am|i'm|im|my (skin|face))\b", text, re.I):
+    if HYPOTHETICAL.search(text) and not re.search(
+        r"\b(i have|i've got|i got|i am|i'm|im|my (skin|face))\b", text, re.I
+    ):
         return False
     return reports_on_self(text) or bool(DIARY.search(text))
 

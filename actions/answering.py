@@ -95,7 +95,9 @@ def repeated_just_now(tracker: Tracker) -> bool:
     return bool(said) and (said[-1].get("text") or "").startswith(REPEAT_PREFIX)
 
 
-def send_turn(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase, turn: Turn) -> None:
+def send_turn(
+    dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase, turn: Turn
+) -> None:
     """Sends the turn: on SMS one short answer with the other topics as options
     (the channel keeps a reply within two segments), else one message per topic.
     Asked a third time, the page has nothing more to say: the team is offered."""
@@ -122,10 +124,15 @@ def send_turn(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeB
         return
     dispatcher.utter_message(text=text, buttons=[] if extras else related, **reply_meta(first))
     for i, extra in enumerate(extras, 1):
-        dispatcher.utter_message(text=extra.short, buttons=related if i == len(extras) else [], **reply_meta(extra))
+        dispatcher.utter_message(
+            text=extra.short, buttons=related if i == len(extras) else [], **reply_meta(extra)
+        )
 
 
 def remember(turn: Turn) -> List[SlotSet]:
     """The slots the next turn reads: the topic answered and its entity."""
     first = turn.answers[0]
-    return [SlotSet(Slot.LAST_TOPIC, first.entry_id), SlotSet(Slot.LAST_ENTITY, entity_slot(first.variant))]
+    return [
+        SlotSet(Slot.LAST_TOPIC, first.entry_id),
+        SlotSet(Slot.LAST_ENTITY, entity_slot(first.variant)),
+    ]

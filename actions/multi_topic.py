@@ -25,7 +25,9 @@ from typing import Dict, List, Optional, Sequence
 
 MAX_TOPICS = 3
 
-SPLIT = re.compile(r"\?+|;|(?<=[a-z0-9)])[.!]+(?:\s+|$)|\n|\s(?:and also|and|also|plus)\s", re.IGNORECASE)
+SPLIT = re.compile(
+    r"\?+|;|(?<=[a-z0-9)])[.!]+(?:\s+|$)|\n|\s(?:and also|and|also|plus)\s", re.IGNORECASE
+)
 QUESTION_START = re.compile(
     r"^\W*(?:(?:and|also|so|but|ok|okay|then|plus)\W+)*"
     r"(?:how|what|what's|whats|when|where|why|who|which|does|do|is|are|can|could|will|would|"
@@ -38,25 +40,35 @@ QUESTION_START = re.compile(
 CUES: Dict[str, re.Pattern] = {
     entry_id: re.compile(pattern, re.IGNORECASE)
     for entry_id, pattern in {
-        "pain": r"\b(?:hurts?|hurting|pain(?:ful)?|(?<!cold )sore|numb(?:ing)?|sting|anaesthetic|anesthetic)\b",
-        "downtime": r"\b(?:downtime|down time|recover(?:y|ing)?|time off|off work|back to work|heal(?:ing)?\s+time|"
-                    r"how long (?:until|before|till) i can|make-?up|"
-                    r"how long (?:will|would|do|does) (?:i|my skin|my face|it|the redness) (?:be|stay|look) (?:red|swollen|pink))\b",
-        "sessions": r"\b(?:how many (?:sessions|treatments|times|visits|rounds)|number of (?:sessions|treatments)|how often|"
-                    r"sessions? (?:do|would|will|should) i (?:need|have))\b",
+        "pain": r"\b(?:hurts?|hurting|pain(?:ful)?|(?<!cold )sore|numb(?:ing)?|sting|"
+        r"anaesthetic|anesthetic)\b",
+        "downtime": r"\b(?:downtime|down time|recover(?:y|ing)?|time off|off work|back to work|"
+        r"heal(?:ing)?\s+time|"
+        r"how long (?:until|before|till) i can|make-?up|"
+        r"how long (?:will|would|do|does) (?:i|my skin|my face|it|the redness) "
+        r"(?:be|stay|look) (?:red|swollen|pink))\b",
+        "sessions": r"\b(?:how many (?:sessions|treatments|times|visits|rounds)|"
+        r"number of (?:sessions|treatments)|how often|"
+        r"sessions? (?:do|would|will|should) i (?:need|have))\b",
         "side_effects": r"\b(?:side[- ]?effects?|risks?)\b",
-        "aftercare": r"\b(?:after-?care|look after|care for my skin|skincare after|what (?:should|do|can) i (?:put|use|avoid))\b",
-        "results": r"\b(?:results?|see a difference|how long (?:does it|do they|will it) last|does it (?:really )?work)\b",
-        "at_home_rollers": r"\b(?:home (?:rollers?|devices?|kits?|pens?|versions?)|at[- ]home|derma ?rollers?|rollers?)\b",
+        "aftercare": r"\b(?:after-?care|look after|care for my skin|skincare after|"
+        r"what (?:should|do|can) i (?:put|use|avoid))\b",
+        "results": r"\b(?:results?|see a difference|how long (?:does it|do they|will it) last|"
+        r"does it (?:really )?work)\b",
+        "at_home_rollers": r"\b(?:home (?:rollers?|devices?|kits?|pens?|versions?)|at[- ]home|"
+        r"derma ?rollers?|rollers?)\b",
         "needle_depth": r"\b(?:how deep|depth|needle (?:length|size)|how long are the needles)\b",
         "provider": r"\b(?:who (?:does|performs|will do|carries out)|nurse|a doctor do)\b",
-        "contraindications": r"\b(?:who (?:can't|cannot|shouldn't|should not)|not allowed|can't have it)\b",
+        "contraindications": r"\b(?:who (?:can't|cannot|shouldn't|should not)|not allowed|"
+        r"can't have it)\b",
         "what_is": r"\bwhat(?:'s| is| exactly is) (?:microneedling|micro needling|it)\b",
         "how_it_works": r"\b(?:how does (?:it|microneedling) work|how it works)\b",
-        "conditions_treated": r"\b(?:what (?:does it|can it|will it) (?:treat|fix|help)|(?:treat|help with|work on|good for) "
-                              r"(?:scars|wrinkles|pores|stretch marks|acne scars))\b",
+        "conditions_treated": r"\b(?:what (?:does it|can it|will it) (?:treat|fix|help)|"
+        r"(?:treat|help with|work on|good for) "
+        r"(?:scars|wrinkles|pores|stretch marks|acne scars))\b",
         "vs_other_treatments": r"\b(?:lasers?|peels?|compared (?:to|with)|better than|versus|vs)\b",
-        "pigmentation_risk": r"\b(?:dark(?:er)? skin|skin of colou?r|brown skin|black skin|pigment(?:ation)?)\b",
+        "pigmentation_risk": r"\b(?:dark(?:er)? skin|skin of colou?r|brown skin|black skin|"
+        r"pigment(?:ation)?)\b",
         "hair_loss": r"\b(?:hair loss|losing (?:my )?hair|thinning hair|bald(?:ing)?|minoxidil)\b",
     }.items()
 }
@@ -94,14 +106,18 @@ def topics_asked(text: str, primary: Optional[str], known: Sequence[str]) -> Lis
     parts = clauses(text)
     if len(parts) < 2:
         return []
-    named = [(i, topic) for i, part in enumerate(parts) for topic in topics_of(part) if topic in known]
+    named = [
+        (i, topic) for i, part in enumerate(parts) for topic in topics_of(part) if topic in known
+    ]
     if primary is None:
         asked = [(i, t) for i, t in named if asks(parts[i])]
         if not asked:
             return []
         primary = asked[0][1]
     primary_clause = next((i for i, t in named if t == primary), None)
-    if primary_clause is None:  # the classifier knew better than the cues: its clause is the first asking one
+    if (
+        primary_clause is None
+    ):  # the classifier knew better than the cues: its clause is the first asking one
         primary_clause = next((i for i, part in enumerate(parts) if asks(part)), 0)
     chosen = [primary]
     for i, topic in named:

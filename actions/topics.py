@@ -62,11 +62,20 @@ AFTER = (
     r"(?:\s+(?:the\s+)?(?:treatment|procedure|session|it))?\W*$"
 )
 DIMENSIONS: Dict[str, List[Tuple[re.Pattern, str]]] = {
-    "sessions": [(re.compile(
-        r"\b(?:how\s+far\s+apart|apart|how\s+often|how\s+frequent(?:ly)?|between\s+(?:them|each|sessions?|treatments?)|"
-        r"interval|spac(?:ed|ing)|gap)\b", re.I), "sessions")],
+    "sessions": [
+        (
+            re.compile(
+                r"\b(?:how\s+far\s+apart|apart|how\s+often|how\s+frequent(?:ly)?|between\s+(?:them|each|sessions?|treatments?)|"
+                r"interval|spac(?:ed|ing)|gap)\b",
+                re.I,
+            ),
+            "sessions",
+        )
+    ],
     "pain": [(re.compile(AFTER, re.I), "side_effects")],
-    "hair_loss": [(re.compile(r"\b(?:wom[ae]n|men|males?|females?|ladies|girls|guys)\b", re.I), "hair_loss")],
+    "hair_loss": [
+        (re.compile(r"\b(?:wom[ae]n|men|males?|females?|ladies|girls|guys)\b", re.I), "hair_loss")
+    ],
     "at_home_rollers": [(re.compile(r"\b(?:how\s+deep|depth|mm)\b", re.I), "at_home_rollers")],
 }
 
@@ -74,7 +83,10 @@ DIMENSIONS: Dict[str, List[Tuple[re.Pattern, str]]] = {
 # not list; only read in a follow-up. "and the deep narrow ones?" names the
 # page's "deep, narrow ice-pick acne scars".
 EXTRA_TERMS: List[Tuple[re.Pattern, Entity]] = [
-    (re.compile(r"\b(?:deep\W+(?:and\s+)?narrow|narrow\W+(?:and\s+)?deep)\b", re.I), Entity(EntityType.CONDITION, "ice-pick scars")),
+    (
+        re.compile(r"\b(?:deep\W+(?:and\s+)?narrow|narrow\W+(?:and\s+)?deep)\b", re.I),
+        Entity(EntityType.CONDITION, "ice-pick scars"),
+    ),
 ]
 # Entity types a follow-up carries over from the previous answer.
 KEPT_TYPES = (EntityType.BODY_AREA, EntityType.CONDITION)
@@ -116,7 +128,9 @@ def with_kept(entities: Sequence[Entity], kept: Optional[Entity]) -> Tuple[Entit
     return tuple(entities) or ((kept,) if kept else ())
 
 
-def follow_up(kb: KnowledgeBase, parse: Dict[str, Any], last_topic: Any, last_entity: Any) -> Optional[FollowUp]:
+def follow_up(
+    kb: KnowledgeBase, parse: Dict[str, Any], last_topic: Any, last_entity: Any
+) -> Optional[FollowUp]:
     """The topic a short follow-up stays in (see the module docstring), or None."""
     if not isinstance(last_topic, str) or last_topic not in kb.entries:
         return None
@@ -170,7 +184,10 @@ def repeat_text(answer: Answer, on_sms: bool) -> str:
 def unspecific_text(answer: Answer, area: Entity, on_sms: bool) -> str:
     """A body area the topic says nothing specific about: say so, then the topic in short."""
     body = first_sentence(answer.short) if on_sms else answer.short
-    return f"The page doesn't say anything different for the {area.value}; in general, {lower_first(without_yes(body))}"
+    return (
+        f"The page doesn't say anything different for the {area.value}; "
+        f"in general, {lower_first(without_yes(body))}"
+    )
 
 
 def is_repeat(answer: Answer, last_topic: Any, last_entity: Any) -> bool:

@@ -59,6 +59,8 @@ def remaining_words(parse: Dict[str, Any]) -> List[str]:
 
 def is_personal_question(text: str, entities: List[Entity]) -> bool:
     """Whether the patient asks about their own health situation."""
-    situation = any(e.type in SITUATION_TYPES for e in entities)
+    situation = any(etype in SITUATION_TYPES for etype, _ in entities)
     asks_for_self = bool(PERSONAL.search(text))
-    return asks_for_self and (situation or bool(re.search(r"\b(for me|my case|candidate|suitable)\b", text, re.I)))
+    return asks_for_self and (
+        situation or bool(re.search(r"\b(for me|my case|candidate|suitable)\b", text, re.I))
+    )

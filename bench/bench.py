@@ -78,7 +78,9 @@ def conversations(url: str, name: str, turns: int, pause: tuple = (0, 0)) -> Lis
     for i in range(turns):
         time.sleep(rng.uniform(*pause))
         body = {"sender": f"{name}-{i // len(MESSAGES)}", "message": MESSAGES[i % len(MESSAGES)]}
-        out.append(timed(lambda body=body: session.post(url, json=body, timeout=60).raise_for_status()))
+        out.append(
+            timed(lambda body=body: session.post(url, json=body, timeout=60).raise_for_status())
+        )
     return out
 
 
@@ -96,7 +98,10 @@ def train_time() -> float:
 
 def row(name: str, values: List[float], baseline: float) -> str:
     p50, p95 = percentile(values, 50), percentile(values, 95)
-    return f"  {name:<34} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({p95 / baseline:5.1f}x baseline p95)"
+    return (
+        f"  {name:<34} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   "
+        f"({p95 / baseline:5.1f}x baseline p95)"
+    )
 
 
 def main() -> None:
@@ -118,16 +123,21 @@ def main() -> None:
             webhook = f"{servers.rasa_url}/webhooks/rest/webhook"
             health = f"{servers.rasa_url}/webhooks/rest/"
             conversations(webhook, "warm-up", len(MESSAGES))  # first calls build TF graphs
-            baseline = [timed(lambda: requests.get(health, timeout=10)) for _ in range(args.requests)]
+            baseline = [
+                timed(lambda: requests.get(health, timeout=10)) for _ in range(args.requests)
+            ]
             single = conversations(webhook, "bench-single", args.requests)
             per_user = max(1, args.requests // 10)
 
             def ten_at_once(pause: tuple) -> tuple:
                 started = time.monotonic()
                 with ThreadPoolExecutor(max_workers=10) as pool:
-                    runs = list(pool.map(
-                        lambda i: conversations(webhook, f"bench-{pause}-{i}", per_user, pause), range(10)
-                    ))
+                    runs = list(
+                        pool.map(
+                            lambda i: conversations(webhook, f"bench-{pause}-{i}", per_user, pause),
+                            range(10),
+                        )
+                    )
                 return [v for r in runs for v in r], time.monotonic() - started
 
             typing, _ = ten_at_once(PATIENT_PAUSE)
@@ -137,14 +147,25 @@ def main() -> None:
             print(f"  REST latency, {args.requests} messages per scenario:")
             print(row("baseline: channel health URL", baseline, base_p95))
             print(row("1 conversation", single, base_p95))
-            print(row("10 concurrent, pausing 1-3 s", typing, base_p95) + "   (target p95 < 150 ms)")
+            print(
+                row("10 concurrent, pausing 1-3 s", typing, base_p95) + "   (target p95 < 150 ms)"
+            )
             print(row("10 concurrent, no pause (stress)", stress, base_p95))
-            print(f"  10-concurrent (pausing) / 1 p95    {percentile(typing, 95) / percentile(single, 95):7.2f}")
-            print(f"  throughput, no pause               {len(stress) / stress_seconds:7.1f} messages/s")
+            print(
+                f"  10-concurrent (pausing) / 1 p95    "
+                f"{percentile(typing, 95) / percentile(single, 95):7.2f}"
+            )
+            print(
+                f"  throughput, no pause               "
+                f"{len(stress) / stress_seconds:7.1f} messages/s"
+            )
             print(f"  mean reply                         {statistics.mean(single):7.1f} ms")
             action_proc, rasa_proc = procs
             print(f"  peak memory, action server         {peak_rss_mb(action_proc.pid):7.0f} MB")
-            print(f"  peak memory, Rasa server           {peak_rss_mb(rasa_proc.pid):7.0f} MB   (target < 1536 MB)")
+            print(
+                f"  peak memory, Rasa server           "
+                f"{peak_rss_mb(rasa_proc.pid):7.0f} MB   (target < 1536 MB)"
+            )
         finally:
             for proc in reversed(procs):
                 stop(proc)

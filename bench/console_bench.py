@@ -64,12 +64,14 @@ FAQ = [
     ("what is microneedling", "ask_what_is", "what_is"),
     ("how does it work", "ask_how_it_works", "how_it_works"),
 ]
-SMALL_TALK = [("hi", "greet", "utter_greet"), ("thanks", "thank", "utter_thank"), ("bye", "goodbye", "utter_goodbye")]
+SMALL_TALK = [("hi", "greet", "utter_greet"), ("thanks", "thank", "utter_thank"),
+              ("bye", "goodbye", "utter_goodbye")]
 URGENT = ["my face is swollen and oozing pus", "I have a fever since the treatment",
           "the redness is spreading and it really hurts"]
 CALLBACK = ["can someone call me back", "I want to speak to a person", "can I book an appointment"]
 MISSED = ["kazoo", "tell me about it", "asdf", "what about the thing", "banana bread recipe"]
-PERSONAL = ["my name is Alex Smith, call me on 555-01{n:02d}", "email me at alex{n}@example.org please"]
+PERSONAL = ["my name is Alex Smith, call me on 555-01{n:02d}",
+            "email me at alex{n}@example.org please"]
 
 
 def pick(rng: random.Random, weighted: List[Tuple[str, float]]) -> str:
@@ -81,34 +83,41 @@ def conversation_turns(rng: random.Random, channel: str, start: float, budget: i
     events = session_start(start, channel)
     moment = start + 1
     kind = rng.random()
-    special = "urgent" if kind < 0.05 else "callback" if kind < 0.13 else "missed" if kind < 0.28 else ""
+    special = ("urgent" if kind < 0.05 else "callback" if kind < 0.13
+               else "missed" if kind < 0.28 else "")
     while len(events) < budget - 4:
         moment += rng.uniform(5, 90)
         roll = rng.random()
         if special and (roll < 0.35 or len(events) > budget - 12):
             what, special = special, ""
         else:
-            what = "faq" if roll < 0.8 else "small" if roll < 0.9 else "personal" if roll < 0.93 else "unsure"
+            what = ("faq" if roll < 0.8 else "small" if roll < 0.9
+                    else "personal" if roll < 0.93 else "unsure")
         if what == "urgent":
-            events += turn(moment, rng.choice(URGENT), "urgent_symptom", rng.uniform(0.9, 1.0), channel,
-                           action="utter_urgent_symptom", utter_action="utter_urgent_symptom",
+            events += turn(moment, rng.choice(URGENT), "urgent_symptom", rng.uniform(0.9, 1.0),
+                           channel, action="utter_urgent_symptom",
+                           utter_action="utter_urgent_symptom",
                            slots={"urgent_flagged": True})
         elif what == "callback":
-            events += turn(moment, rng.choice(CALLBACK), "request_human", rng.uniform(0.8, 1.0), channel,
-                           action="utter_request_human", utter_action="utter_request_human",
+            events += turn(moment, rng.choice(CALLBACK), "request_human", rng.uniform(0.8, 1.0),
+                           channel, action="utter_request_human",
+                           utter_action="utter_request_human",
                            slots={"callback_requested": True})
         elif what == "missed":
-            events += turn(moment, rng.choice(MISSED), "nlu_fallback", 0.3, channel, action="action_fallback",
-                           utter_action="utter_nlu_fallback", ranking=["ask_pain", "ask_what_is"])
+            events += turn(moment, rng.choice(MISSED), "nlu_fallback", 0.3, channel,
+                           action="action_fallback", utter_action="utter_nlu_fallback",
+                           ranking=["ask_pain", "ask_what_is"])
         elif what == "small":
             text, intent, action = rng.choice(SMALL_TALK)
-            events += turn(moment, text, intent, rng.uniform(0.85, 1.0), channel, action=action, utter_action=action)
+            events += turn(moment, text, intent, rng.uniform(0.85, 1.0), channel, action=action,
+                           utter_action=action)
         else:
             text, intent, entry = rng.choice(FAQ)
             if what == "personal":
                 text = rng.choice(PERSONAL).format(n=rng.randrange(100)) + ", " + text
             confidence = rng.uniform(0.3, 0.49) if what == "unsure" else rng.uniform(0.8, 1.0)
-            events += turn(moment, text, intent, confidence, channel, kb_entry=entry, slots={"last_topic": entry})
+            events += turn(moment, text, intent, confidence, channel, kb_entry=entry,
+                           slots={"last_topic": entry})
     return events
 
 
@@ -133,7 +142,8 @@ def generate(url: str, conversations: int, total_events: int, seed: int = 7) -> 
         events = conversation_turns(rng, channel, start, budget)
         if i == conversations - 1:
             events = events[:budget] + [
-                {**events[-1], "timestamp": events[-1]["timestamp"] + n} for n in range(budget - len(events))]
+                {**events[-1], "timestamp": events[-1]["timestamp"] + n}
+                for n in range(budget - len(events))]
         produced += len(events)
         chunks.append((start, sender, events))
     batch: List[dict] = []
@@ -163,7 +173,9 @@ def percentile(values: List[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def measure(name: str, count: int, request: Callable[[int], requests.Response]) -> Tuple[str, List[float], str]:
+def measure(
+    name: str, count: int, request: Callable[[int], requests.Response]
+) -> Tuple[str, List[float], str]:
     """Timings of `count` requests after a warm-up, and what the last page held."""
     for i in range(3):  # warm-up: connections, template caches
         request(i)
@@ -202,11 +214,14 @@ def main() -> None:
               f"({counts['sms_opt_outs']} SMS opt-outs) in {generated:.1f} s", flush=True)
 
         env = console_env(workdir, tracker_db, CONSOLE_LOG_LEVEL="WARNING")
-        manage(env, "create_staff_user", "--username", "bench", "--role", "staff", STAFF_PASSWORD="bench-password-long")  # pages staff read; admins need a second factor
+        # pages staff read; admins need a second factor
+        manage(env, "create_staff_user", "--username", "bench", "--role", "staff",
+               STAFF_PASSWORD="bench-password-long")
         started = time.perf_counter()
         output = manage(env, "index_conversations").stdout.strip()
         index_wall = time.perf_counter() - started
-        print(f"first index build: {output} ({index_wall:.1f} s with the command's start-up)", flush=True)
+        print(f"first index build: {output} ({index_wall:.1f} s with the command's start-up)",
+              flush=True)
 
         log = workdir / "console.log"
         proc = subprocess.Popen([str(VENV_BIN / "python"), "console/serve.py"], cwd=ROOT, env=env,
@@ -220,12 +235,15 @@ def main() -> None:
             labels = re.findall(r'href="/conversations/([a-z2-7-]+)/"', page)
             words = ["swollen", "fever", "pus", "spreading"]
             results = [
-                measure("baseline /healthz", args.requests, lambda i: session.get(f"{url}/healthz")),
+                measure("baseline /healthz", args.requests,
+                        lambda i: session.get(f"{url}/healthz")),
                 measure("list page", args.requests,
                         lambda i: session.get(f"{url}/conversations/", params={"page": 1 + i % 5})),
                 measure("filtered search (flag+channel+text)", args.requests, lambda i: session.get(
-                    f"{url}/conversations/", params={"flag": "urgent", "channel": "sms", "q": words[i % 4]})),
-                measure("follow-up queue", args.requests, lambda i: session.get(f"{url}/followups/")),
+                    f"{url}/conversations/",
+                    params={"flag": "urgent", "channel": "sms", "q": words[i % 4]})),
+                measure("follow-up queue", args.requests,
+                        lambda i: session.get(f"{url}/followups/")),
                 measure("transcript", args.requests,
                         lambda i: session.get(f"{url}/conversations/{labels[i % len(labels)]}/")),
             ]
@@ -233,7 +251,8 @@ def main() -> None:
             writer = TrackerWriter(f"sqlite:///{tracker_db}")
             for n in range(5):
                 writer.add(f"bench-new-{n}", session_start(time.time(), "socketio")
-                           + turn(time.time(), "does it hurt", "ask_pain", 0.99, "socketio", kb_entry="pain"))
+                           + turn(time.time(), "does it hurt", "ask_pain", 0.99, "socketio",
+                                  kb_entry="pain"))
             started = time.perf_counter()
             assert session.get(f"{url}/conversations/").status_code == 200
             incremental = (time.perf_counter() - started) * 1000

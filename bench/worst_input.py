@@ -40,7 +40,10 @@ def main() -> None:
                 reply_seconds(url, f"warm-{i}", text)
             baseline = [reply_seconds(url, f"base-{i}", ORDINARY[i % 3]) for i in range(30)]
             print("worst-case messages, Rasa server over REST (one run, this machine)")
-            print(f"  {'baseline: ordinary question (median of 30)':<44} {statistics.median(baseline):7.3f} s")
+            print(
+                f"  {'baseline: ordinary question (median of 30)':<44} "
+                f"{statistics.median(baseline):7.3f} s"
+            )
             for name, text in worst_inputs().items():
                 reset_peak(rasa)
                 before = memory_mb(rasa)

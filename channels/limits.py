@@ -54,7 +54,9 @@ class RateLimiter:
         """Counts one message; call right after `has_room` said yes, so it never waits."""
         if key not in self._buckets and len(self._buckets) >= self._sweep_at:
             # A drained bucket is the same as none.
-            self._buckets = {k: b for k, b in self._buckets.items() if not b.has_capacity(self.per_minute)}
+            self._buckets = {
+                k: b for k, b in self._buckets.items() if not b.has_capacity(self.per_minute)
+            }
             self._sweep_at = max(PRUNE_AFTER_KEYS, 2 * len(self._buckets))
         bucket = self._buckets.setdefault(key, AsyncLimiter(self.per_minute, WINDOW_SECONDS))
         await bucket.acquire()
@@ -67,7 +69,9 @@ class RateLimiter:
 class TurnCap:
     """At most `max_turns` turns per conversation in one session (ended by silence)."""
 
-    def __init__(self, max_turns: int, session_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, max_turns: int, session_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.max_turns = max_turns
         self.session_seconds = session_seconds
         self._clock = clock
@@ -84,7 +88,9 @@ class TurnCap:
     def take(self, conversation: str) -> None:
         now = self._clock()
         if conversation not in self._turns and len(self._turns) >= self._sweep_at:
-            self._turns = {c: t for c, t in self._turns.items() if now - t[1] <= self.session_seconds}
+            self._turns = {
+                c: t for c, t in self._turns.items() if now - t[1] <= self.session_seconds
+            }
             self._sweep_at = max(PRUNE_AFTER_KEYS, 2 * len(self._turns))
         self._turns[conversation] = (self._current(conversation, now) + 1, now)
 
@@ -99,7 +105,9 @@ def _setting(name: str, default: int) -> int:
 class ChannelLimits:
     """One channel's limits: per client, per conversation, turns per session."""
 
-    def __init__(self, per_client: int, per_conversation: int, max_turns: int, session_seconds: float) -> None:
+    def __init__(
+        self, per_client: int, per_conversation: int, max_turns: int, session_seconds: float
+    ) -> None:
         self.clients = RateLimiter(per_client)
         self.conversations = RateLimiter(per_conversation)
         self.turns = TurnCap(max_turns, session_seconds)

@@ -88,7 +88,9 @@ def over_limit(refusal: Refusal, text: str) -> OverLimitReply:
     )
 
 
-async def run_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
+async def run_turn(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage
+) -> None:
     """Runs one turn. A failure is logged, without the patient's text, and not
     raised: the channel then sends `unavailable()` for the empty turn."""
     try:

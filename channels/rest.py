@@ -72,7 +72,9 @@ def parse_body(request: Request) -> Dict[str, Any]:
     if len(sender) > MAX_SENDER_CHARS:
         raise BadRequest(f"'sender' is longer than {MAX_SENDER_CHARS} characters")
     if belongs_to_web_or_sms(sender):
-        raise BadRequest("'sender' has the form of a web chat or SMS conversation id; choose another")
+        raise BadRequest(
+            "'sender' has the form of a web chat or SMS conversation id; choose another"
+        )
     if not isinstance(body.get("message"), str):
         raise BadRequest("'message' (a string) is required")
     metadata = body.get("metadata")
@@ -104,15 +106,17 @@ class ClinicRestInput(InputChannel):
             logger.info("rest: requests need REST_CHANNEL_TOKEN as 'Authorization: Bearer <token>'")
         else:
             logger.warning(
-                "rest: REST_CHANNEL_TOKEN is not set, so the REST channel answers only this machine "
-                "(loopback clients, not through a proxy); set it to let integrations in"
+                "rest: REST_CHANNEL_TOKEN is not set, so the REST channel answers only this "
+                "machine (loopback clients, not through a proxy); set it to let integrations in"
             )
 
     def refusal(self, request: Request) -> Optional[HTTPResponse]:
         """401 or 403 for a caller the channel must not answer, else None."""
         if self.token:
             scheme, _, given = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), self.token.encode()):
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                given.strip().encode(), self.token.encode()
+            ):
                 return error(401, "send the channel's token as 'Authorization: Bearer <token>'",
                              headers={"WWW-Authenticate": "Bearer"})
             return None
@@ -147,7 +151,9 @@ class ClinicRestInput(InputChannel):
             over = await self.limits.admit(client_address(request), sender)
             if over:
                 return self.over_limit(over, sender, text)
-            messages = await self.handle(on_new_message, sender, as_patient_text(text), body.get("metadata"))
+            messages = await self.handle(
+                on_new_message, sender, as_patient_text(text), body.get("metadata")
+            )
             return response.json(messages)
 
         return webhook
@@ -157,7 +163,9 @@ class ClinicRestInput(InputChannel):
         reply = replies.over_limit(refusal, text)
         body = [{"recipient_id": sender, "text": reply.text}]
         if refusal is Refusal.RATE and not reply.urgent:
-            return response.json(body, status=429, headers={"Retry-After": str(self.limits.retry_after_seconds())})
+            return response.json(
+                body, status=429, headers={"Retry-After": str(self.limits.retry_after_seconds())}
+            )
         return response.json(body)
 
     async def handle(
@@ -170,6 +178,7 @@ class ClinicRestInput(InputChannel):
         """Runs one turn and returns its bot messages, never an empty list."""
         collector = CollectingOutputChannel()
         await replies.run_turn(
-            on_new_message, UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+            on_new_message,
+            UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata),
         )
         return collector.messages or [{"recipient_id": sender, "text": replies.unavailable()}]

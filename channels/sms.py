@@ -69,7 +69,9 @@ logger = logging.getLogger(__name__)
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 FORM_TYPE = "application/x-www-form-urlencoded"
-MAX_BODY_BYTES = 64 * 1024  # an SMS webhook is a few hundred bytes; Body is at most 1,600 characters
+MAX_BODY_BYTES = (
+    64 * 1024
+)  # an SMS webhook is a few hundred bytes; Body is at most 1,600 characters
 # credentials.yml's keys (filled from the environment there) that turn the channel on.
 REQUIRED = ("account_sid", "auth_token", "twilio_number", "webhook_url")
 
@@ -85,10 +87,16 @@ class SmsInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         """Settings from credentials.yml, which takes them from the environment
         (`${TWILIO_AUTH_TOKEN}`, as Rasa's own Twilio channel is configured)."""
-        settings = {key: str(value).strip() for key, value in (credentials or {}).items() if value is not None}
+        settings = {
+            key: str(value).strip()
+            for key, value in (credentials or {}).items()
+            if value is not None
+        }
         if not all(settings.get(key) for key in REQUIRED):
-            logger.info("sms: channel off (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER "
-                        "and SMS_WEBHOOK_URL to turn it on)")
+            logger.info(
+                "sms: channel off (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER "
+                "and SMS_WEBHOOK_URL to turn it on)"
+            )
             return cls(enabled=False)
         return cls(
             enabled=True,
@@ -122,8 +130,12 @@ class SmsInput(InputChannel):
         self.webhook_url = webhook_url
         self.validator = RequestValidator(gateway.auth_token)
         self.gateway = SmsGateway(gateway)
-        self.id_secret = local_key("SMS_ID_SECRET", "sms-id-secret", lambda: os.urandom(32).hex().encode())
-        self.store = SmsStore(store_url, local_key("SMS_ENCRYPTION_KEY", "sms-encryption-key", Fernet.generate_key))
+        self.id_secret = local_key(
+            "SMS_ID_SECRET", "sms-id-secret", lambda: os.urandom(32).hex().encode()
+        )
+        self.store = SmsStore(
+            store_url, local_key("SMS_ENCRYPTION_KEY", "sms-encryption-key", Fernet.generate_key)
+        )
         self.rate = rate
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -143,7 +155,9 @@ class SmsInput(InputChannel):
                 return response.text("request too large", status=413)
             signature = request.headers.get("X-Twilio-Signature", "")
             # Twilio signs every field it posts, empty ones too (FromCity=, ...).
-            form = RequestParameters(parse_qs((request.body or b"").decode("utf-8", "replace"), keep_blank_values=True))
+            form = RequestParameters(
+                parse_qs((request.body or b"").decode("utf-8", "replace"), keep_blank_values=True)
+            )
             if not signature or not self.validator.validate(self.webhook_url, form, signature):
                 return response.text("invalid signature", status=403)
             number, sid = form.get("From"), form.get("MessageSid")
@@ -166,7 +180,9 @@ class SmsInput(InputChannel):
                 logger.exception("sms: the SMS store failed for %s", conversation)
                 return response.text("temporarily unavailable", status=503)  # the gateway retries
             media = form.get("NumMedia") or "0"
-            task = asyncio.create_task(self.handle(on_new_message, number, conversation, body, media != "0"))
+            task = asyncio.create_task(
+                self.handle(on_new_message, number, conversation, body, media != "0")
+            )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return response.text(EMPTY_TWIML, content_type="text/xml")
@@ -187,7 +203,10 @@ class SmsInput(InputChannel):
                 reply = await self._reply(on_new_message, number, conversation, body, has_media)
                 wanted = lambda: not self.store.opted_out(conversation)  # noqa: E731
                 for text in reply:
-                    if not await self.gateway.send(number, text, conversation, wanted) and not wanted():
+                    if (
+                        not await self.gateway.send(number, text, conversation, wanted)
+                        and not wanted()
+                    ):
                         break
         except Exception:
             logger.exception("sms: handling a message for %s failed", conversation)
@@ -212,7 +231,9 @@ class SmsInput(InputChannel):
             return []
         window = self.store.count_message(conversation, self.rate.window_seconds)
         if opting_in:
-            self.store.opt_in(conversation)  # at once, even when its confirmation is held back below
+            self.store.opt_in(
+                conversation
+            )  # at once, even when its confirmation is held back below
         if self.rate.exceeded(window["count"], text):  # every reply counts, HELP and START too
             if window["notified"]:
                 return []
@@ -230,7 +251,9 @@ class SmsInput(InputChannel):
         if len(text) > replies.max_message_chars():
             return [to_gsm7(replies.too_long(replies.max_message_chars()))]
         output = SmsOutput()
-        await replies.run_turn(on_new_message, UserMessage(text, output, conversation, input_channel=self.name()))
+        await replies.run_turn(
+            on_new_message, UserMessage(text, output, conversation, input_channel=self.name())
+        )
         reply = compose(output.turn()) if output.raw else Reply(to_gsm7(replies.unavailable()))
         reason = output.callback_reason()
         if reason:

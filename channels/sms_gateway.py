@@ -35,7 +35,9 @@ class SmsGateway:
 
     def __init__(self, config: GatewayConfig) -> None:
         self.config = config
-        self.url = f"{config.base_url.rstrip('/')}/2010-04-01/Accounts/{config.account_sid}/Messages.json"
+        self.url = (
+            f"{config.base_url.rstrip('/')}/2010-04-01/Accounts/{config.account_sid}/Messages.json"
+        )
 
     async def send(
         self, to: str, body: str, log_id: str, still_wanted: Callable[[], bool] = lambda: True
@@ -61,14 +63,29 @@ class SmsGateway:
                             payload = await response.json(content_type=None)
                             return str(payload.get("sid", ""))
                         if response.status < 500 and response.status != 429:
-                            logger.error("sms: gateway refused a message for %s (HTTP %s)", log_id, response.status)
+                            logger.error(
+                                "sms: gateway refused a message for %s (HTTP %s)",
+                                log_id,
+                                response.status,
+                            )
                             return None
                         reason = f"HTTP {response.status}"
             except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                 reason = type(error).__name__
             if attempt < self.config.attempts:
-                logger.warning("sms: send to %s failed (%s), retry %d in %.1f s", log_id, reason, attempt, delay)
+                logger.warning(
+                    "sms: send to %s failed (%s), retry %d in %.1f s",
+                    log_id,
+                    reason,
+                    attempt,
+                    delay,
+                )
                 await asyncio.sleep(delay)
                 delay *= 2
-        logger.error("sms: gave up sending to %s after %d attempts (%s)", log_id, self.config.attempts, reason)
+        logger.error(
+            "sms: gave up sending to %s after %d attempts (%s)",
+            log_id,
+            self.config.attempts,
+            reason,
+        )
         return None

@@ -50,7 +50,9 @@ class SmsOutput(CollectingOutputChannel):
             if message.get("full_text"):
                 turn.full_text = message["full_text"]
             if message.get("buttons"):
-                turn.buttons = [{"title": b["title"], "payload": b["payload"]} for b in message["buttons"]]
+                turn.buttons = [
+                    {"title": b["title"], "payload": b["payload"]} for b in message["buttons"]
+                ]
         return turn
 
     def callback_reason(self) -> Optional[str]:

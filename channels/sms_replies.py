@@ -20,7 +20,9 @@ def paused(minutes: int) -> str:
     return _text(Response.SMS_PAUSED, minutes=minutes)
 
 
-def keyword_reply(word: Optional[str], opting_in: bool, text: str, has_media: bool) -> Optional[str]:
+def keyword_reply(
+    word: Optional[str], opting_in: bool, text: str, has_media: bool
+) -> Optional[str]:
     """The reply to a text that is a keyword or a picture alone, or None for a
     text the assistant answers (MORE and numbered options included)."""
     if opting_in:

@@ -26,7 +26,9 @@ from cryptography.fernet import Fernet
 from channels.conversation_ids import SMS_PREFIX
 from clinic.sms_schema import CALLBACK_PRIORITY, CALLBACKS, INBOUND, METADATA, OPT_OUTS, STATE
 
-PHONE_DIGITS = re.compile(r"\+?[0-9]{3,15}")  # E.164 has at most 15 digits; short codes have 3 or more
+PHONE_DIGITS = re.compile(
+    r"\+?[0-9]{3,15}"
+)  # E.164 has at most 15 digits; short codes have 3 or more
 
 
 def phone_digits(number: str) -> Optional[str]:
@@ -77,7 +79,9 @@ class SmsStore:
         with self.engine.begin() as db:
             if not db.execute(sa.select(OPT_OUTS.c.conversation_id).where(
                 OPT_OUTS.c.conversation_id == conversation)).first():
-                db.execute(OPT_OUTS.insert().values(conversation_id=conversation, opted_out_at=time.time()))
+                db.execute(
+                    OPT_OUTS.insert().values(conversation_id=conversation, opted_out_at=time.time())
+                )
 
     def opt_in(self, conversation: str) -> None:
         with self.engine.begin() as db:
@@ -98,9 +102,13 @@ class SmsStore:
                 db.execute(STATE.insert().values(conversation_id=conversation, **{
                     "window_start": 0.0, "window_count": 0, "limit_notified": False, **values}))
             else:
-                db.execute(STATE.update().where(STATE.c.conversation_id == conversation).values(**values))
+                db.execute(
+                    STATE.update().where(STATE.c.conversation_id == conversation).values(**values)
+                )
 
-    def remember_reply(self, conversation: str, more_text: Optional[str], options: List[Dict[str, str]]) -> None:
+    def remember_reply(
+        self, conversation: str, more_text: Optional[str], options: List[Dict[str, str]]
+    ) -> None:
         self._upsert(conversation, more_text=more_text, options=json.dumps(options))
 
     def pending_more(self, conversation: str) -> Optional[str]:
@@ -113,22 +121,34 @@ class SmsStore:
             row = self._state(db, conversation)
         return json.loads(row.options) if row and row.options else []
 
-    def count_message(self, conversation: str, window_seconds: float, now: Optional[float] = None) -> Dict[str, object]:
+    def count_message(
+        self, conversation: str, window_seconds: float, now: Optional[float] = None
+    ) -> Dict[str, object]:
         """Counts an inbound message; returns the window's count and whether
         the over-limit notice was already sent."""
         now = time.time() if now is None else now
         with self.engine.begin() as db:
             row = self._state(db, conversation)
             if row is None:
-                db.execute(STATE.insert().values(
-                    conversation_id=conversation, window_start=now, window_count=1, limit_notified=False))
+                db.execute(
+                    STATE.insert().values(
+                        conversation_id=conversation,
+                        window_start=now,
+                        window_count=1,
+                        limit_notified=False,
+                    )
+                )
                 return {"count": 1, "notified": False}
             if now - row.window_start >= window_seconds:
                 db.execute(STATE.update().where(STATE.c.conversation_id == conversation).values(
                     window_start=now, window_count=1, limit_notified=False))
                 return {"count": 1, "notified": False}
             count = row.window_count + 1
-            db.execute(STATE.update().where(STATE.c.conversation_id == conversation).values(window_count=count))
+            db.execute(
+                STATE.update()
+                .where(STATE.c.conversation_id == conversation)
+                .values(window_count=count)
+            )
             return {"count": count, "notified": bool(row.limit_notified)}
 
     def mark_limit_notified(self, conversation: str) -> None:
@@ -146,8 +166,14 @@ class SmsStore:
             if current and CALLBACK_PRIORITY.index(current) < CALLBACK_PRIORITY.index(reason):
                 reason = current
             db.execute(CALLBACKS.delete().where(CALLBACKS.c.conversation_id == conversation))
-            db.execute(CALLBACKS.insert().values(
-                conversation_id=conversation, number_encrypted=token, reason=reason, flagged_at=time.time()))
+            db.execute(
+                CALLBACKS.insert().values(
+                    conversation_id=conversation,
+                    number_encrypted=token,
+                    reason=reason,
+                    flagged_at=time.time(),
+                )
+            )
 
     def callback_number(self, conversation: str) -> Optional[str]:
         """The decrypted number (for the staff console's deliberate reveal)."""

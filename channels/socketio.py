@@ -79,14 +79,20 @@ class ClinicSocketIOInput(InputChannel):
             cors_allowed_origins=allowed_origins(credentials.get("cors_allowed_origins")),
         )
 
-    def __init__(self, socketio_path: Text = "/socket.io", cors_allowed_origins: Optional[List[str]] = None) -> None:
+    def __init__(
+        self, socketio_path: Text = "/socket.io", cors_allowed_origins: Optional[List[str]] = None
+    ) -> None:
         self.socketio_path = socketio_path
         self.cors_allowed_origins = cors_allowed_origins or allowed_origins(None)
         self.user_message_evt = "user_uttered"
         self.bot_message_evt = "bot_uttered"
         self.sio: Optional[AsyncServer] = None
         self.tokens = SessionTokens(
-            local_key("WEBCHAT_SESSION_SECRET", "webchat-session-secret", lambda: secrets.token_hex(32).encode()),
+            local_key(
+                "WEBCHAT_SESSION_SECRET",
+                "webchat-session-secret",
+                lambda: secrets.token_hex(32).encode(),
+            ),
             idle_seconds=session_expiration_seconds(),
         )
         self.bindings = SocketBindings()
@@ -158,7 +164,9 @@ class ClinicSocketIOInput(InputChannel):
                 await reply(sid, "Sorry, I couldn't read that message. Please type it again.")
                 return
             conversation = self.bindings.conversation_of(sid)
-            if conversation is None or ("session_id" in data and not SessionTokens.names(data["session_id"], conversation)):
+            if conversation is None or (
+                "session_id" in data and not SessionTokens.names(data["session_id"], conversation)
+            ):
                 await reply(sid, "Sorry, this chat lost its session. Please reload the page.")
                 return
             text = data.get("message", "")
@@ -172,7 +180,8 @@ class ClinicSocketIOInput(InputChannel):
                 return
             output = CountingOutput(sio, self.bot_message_evt)
             await replies.run_turn(
-                on_new_message, UserMessage(as_patient_text(text), output, conversation, input_channel=self.name())
+                on_new_message,
+                UserMessage(as_patient_text(text), output, conversation, input_channel=self.name()),
             )
             if not output.sent:
                 await reply(sid, replies.unavailable())

@@ -46,7 +46,9 @@ class _Signer(TimestampSigner):
 class SessionTokens:
     """Issues conversation ids and the signed, expiring tokens that resume them."""
 
-    def __init__(self, secret: bytes, idle_seconds: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, secret: bytes, idle_seconds: float, clock: Callable[[], float] = time.time
+    ) -> None:
         self._signer = _Signer(secret, clock)
         self.idle_seconds = idle_seconds
 
@@ -70,7 +72,8 @@ class SessionTokens:
 
     @staticmethod
     def names(token: Any, conversation: str) -> bool:
-        """Whether `token` is about `conversation` (unverified: for a socket already bound to it)."""
+        """Whether `token` is about `conversation` (unverified: for a socket already bound to
+        it)."""
         return isinstance(token, str) and token.rsplit(".", 2)[0] == conversation
 
 

@@ -163,7 +163,11 @@ class KnowledgeBase:
                     return Answer(entry.id, text.answer, text.short, (etype, value))
         for etype, text in entry.unlisted.items():
             for found_type, value in entities:
-                if found_type == etype and self.is_term(etype, value) and value not in entry.variants.get(etype, {}):
+                if (
+                    found_type == etype
+                    and self.is_term(etype, value)
+                    and value not in entry.variants.get(etype, {})
+                ):
                     return Answer(
                         entry.id,
                         text.answer.replace("{value}", value),

@@ -44,7 +44,9 @@ def strict_mode() -> bool:
 
 
 def _digest(value: object) -> str:
-    return hashlib.sha256(json.dumps(value, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
+    ).hexdigest()
 
 
 def page_paragraphs(page_text: str) -> List[str]:
@@ -69,7 +71,9 @@ def fingerprint(entry: Entry, paragraphs: List[str]) -> Fingerprint:
     # By label and sorted: reordering variants or quotes in the file is no change.
     texts = entry.texts()
     answers = {"title": entry.title, "texts": {label: [t.answer, t.short] for label, t in texts}}
-    sources = {label: sorted([s, paragraph_of(s, paragraphs)] for s in t.sources) for label, t in texts}
+    sources = {
+        label: sorted([s, paragraph_of(s, paragraphs)] for s in t.sources) for label, t in texts
+    }
     return Fingerprint(_digest(answers), _digest(sources))
 
 
@@ -132,11 +136,16 @@ def state_of(entry: Entry, review: Optional[Review], paragraphs: List[str]) -> R
     return ReviewState(CHANGED if changed else REVIEWED, review, changed)
 
 
-def review_states(kb: KnowledgeBase, page_text: str, kb_dir: Path = KB_DIR) -> Dict[str, ReviewState]:
+def review_states(
+    kb: KnowledgeBase, page_text: str, kb_dir: Path = KB_DIR
+) -> Dict[str, ReviewState]:
     """Every entry's review state, in the knowledge base's order."""
     paragraphs = page_paragraphs(page_text)
     reviews = load_reviews(kb_dir)
-    return {entry_id: state_of(entry, reviews.get(entry_id), paragraphs) for entry_id, entry in kb.entries.items()}
+    return {
+        entry_id: state_of(entry, reviews.get(entry_id), paragraphs)
+        for entry_id, entry in kb.entries.items()
+    }
 
 
 def review_problems(kb: KnowledgeBase, page_text: str, kb_dir: Path = KB_DIR) -> List[str]:

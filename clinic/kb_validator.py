@@ -85,7 +85,9 @@ def load_style(kb_dir: Path = KB_DIR) -> Style:
         )
         for rule in caveats.get("caveats") or []
     )
-    forbidden = tuple((_regex(f["pattern"]), str(f.get("why", ""))) for f in caveats.get("forbidden") or [])
+    forbidden = tuple(
+        (_regex(f["pattern"]), str(f.get("why", ""))) for f in caveats.get("forbidden") or []
+    )
     jargon = tuple((_regex(j["term"]), _regex(j["plain"])) for j in language.get("jargon") or [])
     british = {str(k): str(v) for k, v in (language.get("british") or {}).items()}
     return Style(rules, forbidden, jargon, british)
@@ -96,12 +98,16 @@ def reading_grade(text: str) -> float:
     return float(textstat.flesch_kincaid_grade(text)) if text.strip() else 0.0
 
 
-def check_style(where: str, entry_id: str, text: AnswerText, style: Style, fill_values: Iterable[str]) -> List[str]:
+def check_style(
+    where: str, entry_id: str, text: AnswerText, style: Style, fill_values: Iterable[str]
+) -> List[str]:
     """Caveats, absolutes, attribution, plain words, US spelling and reading grade
     of one answer text, full and short, in every filled-in form."""
     problems: List[str] = []
     values = list(fill_values) or [""]
-    for kind, raw, max_grade in (("answer", text.answer, FULL_MAX_GRADE), ("short", text.short, SHORT_MAX_GRADE)):
+    for kind, raw, max_grade in (
+        ("answer", text.answer, FULL_MAX_GRADE), ("short", text.short, SHORT_MAX_GRADE)
+    ):
         forms = {raw.replace("{value}", v) for v in values} if "{value}" in raw else {raw}
         grade = max(reading_grade(f) for f in forms)
         if grade > max_grade:
@@ -118,7 +124,9 @@ def check_style(where: str, entry_id: str, text: AnswerText, style: Style, fill_
         for term, plain in style.jargon:
             found = term.search(raw)
             if found and not plain.search(raw):
-                problems.append(f"{where}: {kind} uses {found.group(0)!r} without explaining it in plain words")
+                problems.append(
+                    f"{where}: {kind} uses {found.group(0)!r} without explaining it in plain words"
+                )
         for british, us in style.british.items():
             if re.search(rf"\b{re.escape(british)}\b", raw, re.IGNORECASE):
                 problems.append(f"{where}: {kind} spells {british!r}: use the US {us!r}")
@@ -161,7 +169,9 @@ def _check_text(where: str, text: AnswerText, page: str, fill_values: Iterable[s
     shorts = [text.short.replace("{value}", v) for v in fill_values] or [text.short]
     longest = max(shorts, key=len)
     if len(longest) > SHORT_MAX_CHARS:
-        problems.append(f"{where}: short answer is {len(longest)} characters (max {SHORT_MAX_CHARS})")
+        problems.append(
+            f"{where}: short answer is {len(longest)} characters (max {SHORT_MAX_CHARS})"
+        )
     if not is_gsm7(longest):
         bad = sorted({ch for ch in longest if not is_gsm7(ch)})
         problems.append(f"{where}: short answer has non-GSM-7 characters {bad}")
@@ -177,12 +187,17 @@ def texts_of(entry: Entry, kb: KnowledgeBase) -> List[Tuple[str, AnswerText, Lis
     found: List[Tuple[str, AnswerText, List[str]]] = []
     for label, text in entry.texts():
         etype = label.split()[1] if label.startswith("unlisted ") else ""
-        fill = [v for v in kb.terms.get(etype, {}) if v not in entry.variants.get(etype, {})] if etype else []
+        fill = (
+            [v for v in kb.terms.get(etype, {}) if v not in entry.variants.get(etype, {})]
+            if etype else []
+        )
         found.append((label, text, fill))
     return found
 
 
-def check_entry(entry: Entry, kb: KnowledgeBase, page: str, style: Optional[Style] = None) -> List[str]:
+def check_entry(
+    entry: Entry, kb: KnowledgeBase, page: str, style: Optional[Style] = None
+) -> List[str]:
     """Problems of one entry (empty when it is sound)."""
     where = f"entry {entry.id!r}"
     problems = []
@@ -190,7 +205,9 @@ def check_entry(entry: Entry, kb: KnowledgeBase, page: str, style: Optional[Styl
         problems.append(f"{where}: answers no intent")
     if style is not None:
         for label, text, fill in texts_of(entry, kb):
-            problems += check_style(where if label == "main" else f"{where} {label}", entry.id, text, style, fill)
+            problems += check_style(
+                where if label == "main" else f"{where} {label}", entry.id, text, style, fill
+            )
     problems += _check_text(where, entry.main, page, ())
     for etype, values in entry.variants.items():
         known = kb.terms.get(etype)
@@ -221,10 +238,15 @@ def check_domain(kb: KnowledgeBase, domain: dict) -> List[str]:
     problems = []
     for intent in intents:
         if intent not in kb.by_intent and f"utter_{intent}" not in responses:
-            problems.append(f"intent {intent!r} has neither a knowledge-base entry nor a response utter_{intent}")
+            problems.append(
+                f"intent {intent!r} has neither a knowledge-base entry "
+                f"nor a response utter_{intent}"
+            )
     for intent, entry in kb.by_intent.items():
         if intent not in intents:
-            problems.append(f"entry {entry.id!r} answers {intent!r}, which the domain does not list")
+            problems.append(
+                f"entry {entry.id!r} answers {intent!r}, which the domain does not list"
+            )
     claimed = [i for e in kb.entries.values() for i in e.intents]
     for intent in sorted({i for i in claimed if claimed.count(i) > 1}):
         problems.append(f"intent {intent!r} is answered by more than one entry")
@@ -251,7 +273,9 @@ def validate(
         problems.append(f"no entries in {kb_dir}")
     for rule in style.caveats:
         if rule.source and _squash(rule.source) not in page:
-            problems.append(f"caveat {rule.name!r}: source not found verbatim in the page: {rule.source!r}")
+            problems.append(
+                f"caveat {rule.name!r}: source not found verbatim in the page: {rule.source!r}"
+            )
     for entry in kb.entries.values():
         problems += check_entry(entry, kb, page, style)
     problems += check_domain(kb, domain)
@@ -269,7 +293,10 @@ def main() -> int:
     except KnowledgeBaseError as error:
         print(error, file=sys.stderr)
         return 1
-    print(f"reading grade (Flesch-Kincaid; full max {FULL_MAX_GRADE:g}, short max {SHORT_MAX_GRADE:g}):")
+    print(
+        f"reading grade (Flesch-Kincaid; full max {FULL_MAX_GRADE:g}, "
+        f"short max {SHORT_MAX_GRADE:g}):"
+    )
     for line in grade_report(kb):
         print("  " + line)
     states = review_states(kb, PAGE_FILE.read_text(encoding="utf-8"))
@@ -279,7 +306,8 @@ def main() -> int:
     due = [entry_id for entry_id, state in states.items() if state.status != REVIEWED]
     if due:
         print(f"warning: {len(due)} of {len(states)} entries need a clinician's review "
-              "(staff console, Knowledge base; KB_REVIEW_STRICT=1 makes this an error)", file=sys.stderr)
+              "(staff console, Knowledge base; KB_REVIEW_STRICT=1 makes this an error)",
+              file=sys.stderr)
     print(f"knowledge base OK: {len(kb.entries)} entries, all sources found in {PAGE_FILE.name}")
     return 0
 

@@ -84,26 +84,34 @@ def private_files() -> None:
         try:
             directory.chmod(0o700)
         except PermissionError:
-            logger.warning("%s is readable by other users and not ours to tighten: chmod 700 it", directory)
+            logger.warning(
+                "%s is readable by other users and not ours to tighten: chmod 700 it", directory
+            )
 
 
 def problems(server: str) -> List[str]:
-    """What stops `server` from starting: secrets missing or unfit (production), a bad key (any mode)."""
+    """What stops `server` from starting: secrets missing or unfit (production), a bad key
+    (any mode)."""
     found: List[str] = []
     encryption_key = _env("SMS_ENCRYPTION_KEY")
     if encryption_key and server in NEEDED_FOR_SMS:
         try:
             Fernet(encryption_key)
         except ValueError:
-            found.append("SMS_ENCRYPTION_KEY is not a Fernet key (make one with: python -c "
-                         "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')")
+            found.append(
+                "SMS_ENCRYPTION_KEY is not a Fernet key (make one with: python -c "
+                "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+            )
     if not production():
         return found
     needed = list(NEEDED.get(server, ()))
     if server == "rasa":
         half = [name for name in SMS_SETTINGS if not _env(name)]
         if 0 < len(half) < len(SMS_SETTINGS):
-            found.append(f"SMS is half configured: set {', '.join(half)} too, or none of {', '.join(SMS_SETTINGS)}")
+            found.append(
+                f"SMS is half configured: set {', '.join(half)} too, "
+                f"or none of {', '.join(SMS_SETTINGS)}"
+            )
     if sms_on():
         needed += NEEDED_FOR_SMS.get(server, ())
     missing = [name for name in needed if not _env(name)]
@@ -121,8 +129,10 @@ def refuse_to_start_without_secrets(server: str) -> None:
     found = problems(server)
     if found:
         raise RefusedToStart(
-            f"{server}: refusing to start (CLINIC_ENV={mode()}): " + "; ".join(found)
-            + ". In production every secret comes from the environment; keys are generated into VAR_DIR only in local mode."
+            f"{server}: refusing to start (CLINIC_ENV={mode()}): "
+            + "; ".join(found)
+            + ". In production every secret comes from the environment; "
+              "keys are generated into VAR_DIR only in local mode."
         )
 
 
@@ -132,10 +142,14 @@ def local_key(env_name: str, file_name: str, make: Callable[[], bytes]) -> bytes
     if value:
         return value.encode()
     if production():
-        raise RefusedToStart(f"{env_name} is not set (CLINIC_ENV=production: keys are never generated)")
+        raise RefusedToStart(
+            f"{env_name} is not set (CLINIC_ENV=production: keys are never generated)"
+        )
     path = var_dir() / file_name
     key = _read_or_create(path, make)
-    logger.warning("%s is not set; using the local key in %s (set it in production)", env_name, path)
+    logger.warning(
+        "%s is not set; using the local key in %s (set it in production)", env_name, path
+    )
     return key
 
 
@@ -172,7 +186,8 @@ def _read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
 
 
 def main(servers: List[str]) -> None:
-    """`python -m clinic.keys rasa console ...`: every server's problems at once (bin/serve, before starting any)."""
+    """`python -m clinic.keys rasa console ...`: every server's problems at once (bin/serve,
+    before starting any)."""
     found = [f"{server}: {problem}" for server in servers for problem in problems(server)]
     if found:
         raise RefusedToStart(f"refusing to start (CLINIC_ENV={mode()}):\n  " + "\n  ".join(found))

@@ -63,7 +63,8 @@ def main() -> None:
     nlp = build()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(args.out)
-    print(f"spaCy pipeline {nlp.pipe_names} with {len(nlp.get_pipe('entity_ruler'))} patterns -> {args.out}")
+    patterns = len(nlp.get_pipe("entity_ruler"))
+    print(f"spaCy pipeline {nlp.pipe_names} with {patterns} patterns -> {args.out}")
 
 
 if __name__ == "__main__":

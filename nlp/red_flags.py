@@ -33,26 +33,30 @@ from nlp.person import FIRST_PERSON
 # Signs that are urgent by themselves.
 ALONE: Dict[str, List[List[dict]]] = {
     "fever": [
-        [{"LOWER": {"IN": ["fever", "feverish", "fevers", "febrile", "chills", "shivering", "rigors"]}}],
+        [{"LOWER": {"IN": ["fever", "feverish", "fevers", "febrile", "chills", "shivering",
+                           "rigors"]}}],
         [{"LOWER": {"IN": ["high", "a"]}}, {"LOWER": {"IN": ["temperature", "temp"]}}],
-        [{"LOWER": {"IN": ["temperature", "temp"]}}, {"LOWER": {"IN": ["of", "is", "was", "at"]}, "OP": "?"},
-         {"LIKE_NUM": True}],
+        [{"LOWER": {"IN": ["temperature", "temp"]}},
+         {"LOWER": {"IN": ["of", "is", "was", "at"]}, "OP": "?"}, {"LIKE_NUM": True}],
         [{"LOWER": "running"}, {"LOWER": "a"}, {"LOWER": {"IN": ["temp", "temperature"]}}],
     ],
     "pus": [
         [{"LOWER": {"IN": ["pus", "discharge", "infected", "infection", "abscess", "pustules"]}}],
         [{"LOWER": {"IN": ["yellow", "yellowish", "green", "greenish", "honey"]}},
-         {"LOWER": {"IN": ["crust", "crusts", "crusting", "crusty", "crusted", "fluid", "stuff", "liquid",
-                           "scabs", "discharge", "gunk", "ooze", "oozing"]}}],
-        [{"LOWER": {"IN": ["crust", "crusts", "crusting", "crusty", "crusted", "oozing", "ooze", "oozes"]}},
+         {"LOWER": {"IN": ["crust", "crusts", "crusting", "crusty", "crusted", "fluid", "stuff",
+                           "liquid", "scabs", "discharge", "gunk", "ooze", "oozing"]}}],
+        [{"LOWER": {"IN": ["crust", "crusts", "crusting", "crusty", "crusted", "oozing", "ooze",
+                           "oozes"]}},
          {"LOWER": {"IN": ["yellow", "yellowish", "green", "greenish"]}}],
     ],
     "breathing": [
         [{"LOWER": {"IN": ["ca", "can", "could"]}}, {"LOWER": {"IN": ["n't", "not", "nt"]}},
          {"LOWER": {"IN": ["breathe", "breath"]}}],
-        [{"LOWER": {"IN": ["cant", "cannot", "couldnt"]}}, {"LOWER": {"IN": ["breathe", "breath"]}}],
+        [{"LOWER": {"IN": ["cant", "cannot", "couldnt"]}},
+         {"LOWER": {"IN": ["breathe", "breath"]}}],
         [{"LOWER": {"IN": ["trouble", "difficulty", "hard", "struggling", "struggle", "problems"]}},
-         {"LOWER": {"IN": ["to", "with"]}, "OP": "?"}, {"LOWER": {"IN": ["breathing", "breathe", "breath"]}}],
+         {"LOWER": {"IN": ["to", "with"]}, "OP": "?"},
+         {"LOWER": {"IN": ["breathing", "breathe", "breath"]}}],
         [{"LOWER": {"IN": ["short", "shortness"]}}, {"LOWER": "of"}, {"LOWER": "breath"}],
         [{"LOWER": {"IN": ["wheezing", "wheezy", "wheeze"]}}],
         [{"LOWER": "chest"}, {"LOWER": {"IN": ["is", "feels", "feeling"]}, "OP": "?"},
@@ -62,19 +66,21 @@ ALONE: Dict[str, List[List[dict]]] = {
          {"LOWER": {"IN": ["closing", "tight", "tightening", "swelling", "swollen", "closed"]}}],
     ],
     "infection": [
-        [{"LOWER": {"IN": ["herpeticum", "cellulitis", "impetigo", "staph", "staphylococcus", "mrsa", "erysipelas",
-                           "abscesses"]}}],
+        [{"LOWER": {"IN": ["herpeticum", "cellulitis", "impetigo", "staph", "staphylococcus",
+                           "mrsa", "erysipelas", "abscesses"]}}],
     ],
     "vision": [
         # "can't see out of my eye", not "can't see any difference"
-        [{"LOWER": {"IN": ["ca", "can", "could"]}}, {"LOWER": {"IN": ["n't", "not", "nt"]}}, {"LOWER": "see"},
-         {"LOWER": {"IN": ["out", "properly", "clearly", "straight", "well"]}}],
+        [{"LOWER": {"IN": ["ca", "can", "could"]}}, {"LOWER": {"IN": ["n't", "not", "nt"]}},
+         {"LOWER": "see"}, {"LOWER": {"IN": ["out", "properly", "clearly", "straight", "well"]}}],
         [{"LOWER": {"IN": ["cant", "cannot", "couldnt"]}}, {"LOWER": "see"},
          {"LOWER": {"IN": ["out", "properly", "clearly", "straight", "well"]}}],
         [{"LOWER": {"IN": ["lost", "losing", "blurry", "blurred", "double", "blurring"]}},
-         {"LOWER": {"IN": ["my", "of", "the"]}, "OP": "?"}, {"LOWER": {"IN": ["peripheral", "side"]}, "OP": "?"},
+         {"LOWER": {"IN": ["my", "of", "the"]}, "OP": "?"},
+         {"LOWER": {"IN": ["peripheral", "side"]}, "OP": "?"},
          {"LOWER": {"IN": ["vision", "sight", "eyesight"]}}],
-        [{"LOWER": {"IN": ["vision", "sight", "eyesight"]}}, {"LOWER": {"IN": ["is", "went", "has", "gone", "got"]}, "OP": "*"},
+        [{"LOWER": {"IN": ["vision", "sight", "eyesight"]}},
+         {"LOWER": {"IN": ["is", "went", "has", "gone", "got"]}, "OP": "*"},
          {"LOWER": {"IN": ["blurry", "blurred", "blurring", "dark", "fuzzy", "double"]}}],
         [{"LOWER": "only"}, {"LOWER": "see"}, {"LOWER": "through"}],
     ],
@@ -91,8 +97,8 @@ ALONE: Dict[str, List[List[dict]]] = {
         [{"LOWER": "hot"}, {"LOWER": "to"}, {"LOWER": "the", "OP": "?"}, {"LOWER": "touch"}],
     ],
     "severe pain": [
-        [{"LOWER": {"IN": ["severe", "excruciating", "unbearable", "intense", "extreme", "agonizing",
-                           "agonising", "horrible", "terrible"]}},
+        [{"LOWER": {"IN": ["severe", "excruciating", "unbearable", "intense", "extreme",
+                           "agonizing", "agonising", "horrible", "terrible"]}},
          {"LOWER": {"IN": ["pain", "pains", "burning", "throbbing", "ache", "aching"]}}],
         [{"LOWER": {"IN": ["excruciating", "unbearable", "agony", "agonizing", "agonising"]}}],
         [{"LOWER": "worst"}, {"LOWER": "pain"}],
@@ -103,7 +109,8 @@ ALONE: Dict[str, List[List[dict]]] = {
 PAIRS: Dict[str, Tuple[List[str], List[str]]] = {
     "spreading redness": (
         ["red", "redness", "redder", "rash", "redish", "reddish"],
-        ["spreading", "spread", "spreads", "worse", "worsening", "darker", "bigger", "expanding", "growing"],
+        ["spreading", "spread", "spreads", "worse", "worsening", "darker", "bigger", "expanding",
+         "growing"],
     ),
     "worsening pain": (
         ["pain", "painful", "hurts", "hurting", "sore", "soreness", "aching", "ache", "throbbing"],
@@ -116,7 +123,8 @@ PAIRS: Dict[str, Tuple[List[str], List[str]]] = {
     "cold sore outbreak": (
         ["cold", "herpes", "sore", "sores"],
         ["outbreak", "broke", "breaking", "popped", "popping", "appeared", "appearing", "forming",
-         "showed", "came", "coming", "started", "starting", "brewing", "developed", "tingling", "flare", "flared", "flaring", "new", "got",
+         "showed", "came", "coming", "started", "starting", "brewing", "developed", "tingling",
+         "flare", "flared", "flaring", "new", "got",
          "getting", "now", "today", "yesterday", "since", "tonight", "morning"],
     ),
 }
@@ -137,10 +145,16 @@ HYPOTHETICAL = {
 }
 # "what's the infection risk?" asks about a risk, not a symptom.
 HYPOTHETICAL_AFTER = {"risk", "risks", "chance", "chances", "rate"}
-PLAYED_DOWN = {"bit", "little", "slight", "slightly", "mild", "mildly", "minor", "tiny", "touch", "faint", "light"}
+PLAYED_DOWN = {
+    "bit", "little", "slight", "slightly", "mild", "mildly", "minor", "tiny", "touch", "faint",
+    "light",
+}
 # Said after a worsening sign, these mean it has passed ("worse yesterday,
 # better today"); said before it, they don't ("was fading, now worse").
-IMPROVING = {"better", "improving", "improved", "fading", "calming", "settling", "subsiding", "healing", "easing"}
+IMPROVING = {
+    "better", "improving", "improved", "fading", "calming", "settling", "subsiding", "healing",
+    "easing",
+}
 CLAUSE_BREAKS = {".", ",", ";", "!", "?", "but", "though", "although", "-", "—"}
 SENTENCE_BREAKS = {".", ";", "!", "?"}
 LOOK_BACK = 5  # tokens before a sign in which a negation or a hypothetical counts
@@ -183,7 +197,11 @@ def _before(doc: Doc, span: Span, clause_start: int) -> List[str]:
     window = doc[max(clause_start, span.start - LOOK_BACK) : span.start]
     return [
         t.lower_ for t in window
-        if not (t.lower_ in {"can", "could"} and t.i + 1 < len(doc) and doc[t.i + 1].lower_ in PERCEIVING)
+        if not (
+            t.lower_ in {"can", "could"}
+            and t.i + 1 < len(doc)
+            and doc[t.i + 1].lower_ in PERCEIVING
+        )
     ]
 
 
@@ -201,7 +219,8 @@ def _dismissed(doc: Doc, span: Span, clause: Tuple[int, int], played_down_counts
 # A question about what usually happens, not a report: "how long do lips
 # swell after fillers?", "why do you get cold sores after a peel?".
 GENERAL_QUESTION = re.compile(
-    r"^\s*(how (long|often|much|to|do|does|can|should)|why (do|does|would|can)|what (causes|are|is|happens)|"
+    r"^\s*(how (long|often|much|to|do|does|can|should)|why (do|does|would|can)|"
+    r"what (causes|are|is|happens)|"
     r"when (do|does|should)|is it (normal|common|usual)|can (you|it|microneedling))\b",
     re.IGNORECASE,
 )
@@ -244,7 +263,10 @@ def find_red_flags(text: str) -> List[RedFlag]:
             # Partners may sit in the next clause of the same sentence: "the
             # redness was fading but now it's come back worse".
             sentence = _clause(doc, a.start, SENTENCE_BREAKS)
-            partners = [b for b in parts.get("B", []) if sentence[0] <= b.start < sentence[1] and b.start != a.start]
+            partners = [
+                b for b in parts.get("B", [])
+                if sentence[0] <= b.start < sentence[1] and b.start != a.start
+            ]
             if not partners:
                 continue
             partner = min(partners, key=lambda b: abs(b.start - a.start))

@@ -23,27 +23,37 @@ DAYS = (
     r"mon(day)?|tue(s|sday)?|wed(nesday|s)?|thu(r|rs|rsday)?|fri(day)?|sat(urday)?|sun(day)?|"
     r"weekend|week|month"
 )
-SOON = rf"tomorrow|tmrw|tmr|tmw|tomoz|2moro|2mrw|tonight|later|soon|next ({DAYS})|this ({DAYS})|on ({DAYS})|{DAYS}"
-APPOINTMENT = r"appointment|appt|appt\.|treatment|session|sesh|microneedling|micro needling|procedure|booking|consult"
+SOON = (
+    rf"tomorrow|tmrw|tmr|tmw|tomoz|2moro|2mrw|tonight|later|soon|"
+    rf"next ({DAYS})|this ({DAYS})|on ({DAYS})|{DAYS}"
+)
+APPOINTMENT = (
+    r"appointment|appt|appt\.|treatment|session|sesh|microneedling|micro needling|procedure|"
+    r"booking|consult"
+)
 
 # A treatment still to come, or a question whether to go ahead with it.
 BEFORE = re.compile(
     r"\b("
     rf"before (my|the|ur|your|a) ({APPOINTMENT}|next one)"
     # "appointment thursday", "my treatment is in 3 days", "session's on Friday"
-    rf"|({APPOINTMENT})( ({APPOINTMENT}))?('s|s)? (is |booked |scheduled |planned )?(for |on |in |at )?({SOON}|in \w+ (days?|hours?|weeks?)|at \d)"
+    rf"|({APPOINTMENT})( ({APPOINTMENT}))?('s|s)? (is |booked |scheduled |planned )?"
+    rf"(for |on |in |at )?({SOON}|in \w+ (days?|hours?|weeks?)|at \d)"
     rf"|({SOON})('s|s)? ({APPOINTMENT})"
-    rf"|(got|have|i've got|ive got|i have) (an? |my )?({APPOINTMENT}) ({SOON}|coming up|booked|scheduled|in \w+ (days?|weeks?))"
+    rf"|(got|have|i've got|ive got|i have) (an? |my )?({APPOINTMENT}) "
+    rf"({SOON}|coming up|booked|scheduled|in \w+ (days?|weeks?))"
     rf"|(booked|scheduled|due) (in )?(for|on|to have|to get) "
     r"|upcoming (appointment|appt|treatment|session)"
     r"|(can|cn|could|may) i still (come|go|have|get|do|be|b|come in|go ahead|keep)"
-    r"|(is it|it's|its) (still )?(ok|okay|safe|fine) to (still )?(come in|go ahead|go in|keep my|have (it|my|the) )"
-    r"|(should|shud|shld|do|must) i (wait|cancel|reschedule|postpone|move|rebook|delay|hold off|put off|keep it|still |go\b|come\b)"
+    r"|(is it|it's|its) (still )?(ok|okay|safe|fine) to (still )?"
+    r"(come in|go ahead|go in|keep my|have (it|my|the) )"
+    r"|(should|shud|shld|do|must) i (wait|cancel|reschedule|postpone|move|rebook|delay|"
+    r"hold off|put off|keep it|still |go\b|come\b)"
     r"|(go|come|come in|keep it) or (cancel|reschedule|wait|not|move it)"
     r"|(need|have) to (cancel|reschedule|postpone|move|rebook)"
-    r"|(cancel|reschedule|postpone|rebook|move) (my|the) ({APPOINTMENT})"
+    rf"|(cancel|reschedule|postpone|rebook|move) (my|the) ({APPOINTMENT})"
     r"|still (go ahead|have it|get it done)"
-    r"|go ahead with (it|my|the) ({APPOINTMENT})?"
+    rf"|go ahead with (it|my|the) ({APPOINTMENT})?"
     r"|(going|coming) in (for|on) "
     r"|(supposed|meant) to (have|get|go|come)"
     r")\b",
@@ -56,7 +66,8 @@ AFTER = re.compile(
     rf"after (my|the|your|ur|a|last|yesterday's|yesterdays|this) ({APPOINTMENT}|treatment|needling)"
     rf"|after (microneedling|micro needling|needling|treatment|it)\b"
     rf"|since (my|the|last) ({APPOINTMENT}|treatment)"
-    r"|(had|did|got) (my |the |a )?(first |second |third |1st |2nd |3rd |last )?(microneedling|micro needling|treatment|session|procedure|needling)( done)?"
+    r"|(had|did|got) (my |the |a )?(first |second |third |1st |2nd |3rd |last )?"
+    r"(microneedling|micro needling|treatment|session|procedure|needling)( done)?"
     r"|day \d+|\d+ (days?|hours?|weeks?) (after|post|since|ago)"
     r"|post[- ](treatment|procedure|microneedling|needling)"
     rf"|(last|yesterday's|yesterdays|previous) ({APPOINTMENT})"

@@ -76,7 +76,9 @@ class HeldOutSet:
         examples = read_examples(path)
         names = []
         if not_urgent_path and not_urgent_path.exists():
-            names = [line.strip() for line in not_urgent_path.read_text().splitlines() if line.strip()]
+            names = [
+                line.strip() for line in not_urgent_path.read_text().splitlines() if line.strip()
+            ]
         return cls(examples, names)
 
     def typo_copy(self, seed: int = TYPO_SEED) -> List[Tuple[str, str]]:
@@ -123,7 +125,9 @@ def score(
         name=name,
         in_scope_accuracy=metrics.accuracy(in_scope(clean)),
         in_scope_macro_f1=metrics.macro_f1(in_scope(clean), faq_labels),
-        out_of_scope_routed=metrics.routed_away_share([p for _, t, p in clean if t == Intent.OUT_OF_SCOPE]),
+        out_of_scope_routed=metrics.routed_away_share(
+            [p for _, t, p in clean if t == Intent.OUT_OF_SCOPE]
+        ),
         urgent_recall=metrics.urgent_recall([(t, p) for _, t, p in clean]),
         false_urgent_ordinary=metrics.false_urgent_rate([p for x, _, p in clean if x in ordinary]),
         false_urgent_all=metrics.false_urgent_rate([p for _, t, p in clean if t != metrics.URGENT]),
@@ -160,9 +164,22 @@ def train(name: str, config: Path, train_data: Path, models: Path) -> Tuple[Path
     # cache hit from an earlier run with the same component.
     with log.open("w") as out, tempfile.TemporaryDirectory() as cache:
         done = subprocess.run(
-            [str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config", str(config),
-             "--nlu", str(train_data), "--out", str(models), "--fixed-model-name", target.name[: -len(".tar.gz")]],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            [
+                str(Path(sys.executable).parent / "rasa"),
+                "train",
+                "nlu",
+                "--config",
+                str(config),
+                "--nlu",
+                str(train_data),
+                "--out",
+                str(models),
+                "--fixed-model-name",
+                target.name[: -len(".tar.gz")],
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "RASA_CACHE_DIRECTORY": cache},
         )
     if done.returncode != 0:
@@ -229,7 +246,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--candidates", help="comma-separated names (default: all)")
     parser.add_argument("--train-data", type=Path, default=ROOT / "data" / "nlu")
     parser.add_argument("--test", type=Path, default=ROOT / "tests" / "nlu" / "heldout.yml")
-    parser.add_argument("--not-urgent", type=Path, default=ROOT / "tests" / "nlu" / "not_urgent.txt")
+    parser.add_argument(
+        "--not-urgent", type=Path, default=ROOT / "tests" / "nlu" / "not_urgent.txt"
+    )
     parser.add_argument("--real", type=Path, default=ROOT / "tests" / "nlu" / "real-messages.jsonl",
                         help="real patient messages (JSON lines with text, kind, accept)")
     parser.add_argument("--models", type=Path, default=ROOT / "models" / "eval")
@@ -256,7 +275,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         print(f"\nReal messages ({args.real.name}):")
         print(real_table(results))
     for r in results:
-        print(f"\n{r.name} worst confusions: " + ", ".join(f"{t}->{p} ({n})" for (t, p), n in r.worst))
+        print(
+            f"\n{r.name} worst confusions: " + ", ".join(f"{t}->{p} ({n})" for (t, p), n in r.worst)
+        )
     report = write_report(results, args.out, args.test)
     print(f"\nreport: {report}")
 

@@ -50,7 +50,9 @@ def worst_confusions(pairs: Sequence[Pair], n: int = 5) -> List[Tuple[Pair, int]
 
 def routed_away_share(predictions: Sequence[str]) -> float:
     """Share of out-of-scope messages sent to out_of_scope or the fallback."""
-    return sum(1 for p in predictions if p in ROUTED_AWAY) / len(predictions) if predictions else 0.0
+    return (
+        sum(1 for p in predictions if p in ROUTED_AWAY) / len(predictions) if predictions else 0.0
+    )
 
 
 def urgent_recall(pairs: Sequence[Pair]) -> float:

@@ -49,7 +49,9 @@ class RealScores:
 
 
 def load(path: Path) -> List[RealMessage]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     return [RealMessage(r["text"], r["kind"], tuple(r["accept"])) for r in rows]
 
 

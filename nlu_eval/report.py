@@ -24,8 +24,9 @@ def table(results: Sequence[Scores]) -> str:
     for r in results:
         train_time = f"{r.train_seconds:.0f} s" if r.train_seconds else "cached"
         rows.append(
-            f"| {r.name} | {pct(r.in_scope_accuracy)} | {r.in_scope_macro_f1:.3f} | {pct(r.out_of_scope_routed)} "
-            f"| {pct(r.urgent_recall)} | {pct(r.false_urgent_ordinary)} / {pct(r.false_urgent_all)} "
+            f"| {r.name} | {pct(r.in_scope_accuracy)} | {r.in_scope_macro_f1:.3f} "
+            f"| {pct(r.out_of_scope_routed)} | {pct(r.urgent_recall)} "
+            f"| {pct(r.false_urgent_ordinary)} / {pct(r.false_urgent_all)} "
             f"| {pct(r.typo_accuracy)} | {r.latency_p50_ms:.1f} / {r.latency_p95_ms:.1f} ms "
             f"| {r.load_seconds:.1f} s | {train_time} |"
         )
@@ -34,8 +35,10 @@ def table(results: Sequence[Scores]) -> str:
 
 def real_table(results: Sequence[Scores]) -> str:
     """The side-by-side table on the real messages."""
-    rows = ["| candidate | in-scope acc | out-of-scope routed away | urgent recall | false urgent |",
-            "|" + " --- |" * 5]
+    rows = [
+        "| candidate | in-scope acc | out-of-scope routed away | urgent recall | false urgent |",
+        "|" + " --- |" * 5,
+    ]
     for r in results:
         if r.real:
             rows.append(f"| {r.name} | {pct(r.real.in_scope)} | {pct(r.real.out_of_scope_routed)} "
@@ -76,12 +79,18 @@ def confusion_png(result: Scores, path: Path) -> None:
 def write_report(results: Sequence[Scores], out: Path, test_path: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     lines = [
-        "# NLU evaluation", "",
-        f"Held-out file: `{test_path.relative_to(ROOT) if test_path.is_relative_to(ROOT) else test_path}`; "
-        f"typo copy generated with seed {TYPO_SEED}.", "",
-        table(results), "",
-        "Real messages:", "",
-        real_table(results), "",
+        "# NLU evaluation",
+        "",
+        "Held-out file: `"
+        f"{test_path.relative_to(ROOT) if test_path.is_relative_to(ROOT) else test_path}`; "
+        f"typo copy generated with seed {TYPO_SEED}.",
+        "",
+        table(results),
+        "",
+        "Real messages:",
+        "",
+        real_table(results),
+        "",
     ]
     for r in results:
         png = out / f"confusion-{r.name}.png"
@@ -91,7 +100,10 @@ def write_report(results: Sequence[Scores], out: Path, test_path: Path) -> Path:
         lines += ["", f"![confusion matrix]({png.name})", ""]
         if r.real:
             lines += ["Real messages it got wrong (kind, accepted -> predicted):", ""]
-            lines += [f"- {m.kind}, {'/'.join(m.accept)} -> {p}: {m.text[:160]!r}" for m, p in r.real.misses]
+            lines += [
+                f"- {m.kind}, {'/'.join(m.accept)} -> {p}: {m.text[:160]!r}"
+                for m, p in r.real.misses
+            ]
             lines += [""]
     report = out / "report.md"
     report.write_text("\n".join(lines))

@@ -43,7 +43,10 @@ from clinic.contract import Intent, Response, Slot, Urgency
 from nlp.language import looks_non_english
 
 URGENT_INTENT = Intent.URGENT_SYMPTOM
-URGENT_REMINDER = {Urgency.NOW: Response.URGENT_REMINDER, Urgency.TODAY: Response.URGENT_REMINDER_TODAY}
+URGENT_REMINDER = {
+    Urgency.NOW: Response.URGENT_REMINDER,
+    Urgency.TODAY: Response.URGENT_REMINDER_TODAY,
+}
 DECLINE_REPLY = Response.DECLINE_REASSURE
 OTHER_LANGUAGE_REPLY = Response.ONLY_ENGLISH
 # Turns that ask, or could be read as, "so it's fine for me?"
@@ -77,7 +80,9 @@ def next_action(tracker: DialogueStateTracker) -> Optional[str]:
     if intent is None:
         return None
     if tracker.get_slot(Slot.URGENT_FLAGGED) and intent != URGENT_INTENT:
-        return URGENT_REMINDER.get(tracker.get_slot(Slot.URGENCY) or Urgency.NOW, URGENT_REMINDER[Urgency.NOW])
+        return URGENT_REMINDER.get(
+            tracker.get_slot(Slot.URGENCY) or Urgency.NOW, URGENT_REMINDER[Urgency.NOW]
+        )
     if intent != URGENT_INTENT and looks_non_english(tracker.latest_message.text or ""):
         return OTHER_LANGUAGE_REPLY
     if intent in REASSURANCE_INTENTS and declined_last_turn(tracker):
@@ -106,7 +111,9 @@ class ConversationStatePolicy(Policy):
     ) -> None:
         super().__init__(config, model_storage, resource, execution_context)
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+    def train(
+        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
         return self._resource  # nothing to learn: the states are the project's rules
 
     def predict_action_probabilities(

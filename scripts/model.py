@@ -47,8 +47,11 @@ def input_files() -> List[Path]:
         path = ROOT / name
         if path.is_dir():
             files += sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix in {".yml", ".yaml", ".py"} and p.name not in INFERENCE_ONLY
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix in {".yml", ".yaml", ".py"}
+                and p.name not in INFERENCE_ONLY
             )
         elif path.exists():
             files.append(path)
@@ -75,9 +78,15 @@ def train() -> Path:
         return target
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     started = time.monotonic()
-    subprocess.run([str(VENV_BIN / "python"), "-m", "nlp.build_pipeline"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "nlp.build_pipeline"], cwd=ROOT, env=env, check=True
+    )
     LOG.parent.mkdir(parents=True, exist_ok=True)
-    print(f"training {target.relative_to(ROOT)} (about a minute on 2 cores; log: {LOG.relative_to(ROOT)})", flush=True)
+    print(
+        f"training {target.relative_to(ROOT)} "
+        f"(about a minute on 2 cores; log: {LOG.relative_to(ROOT)})",
+        flush=True,
+    )
     with LOG.open("w") as log:
         done = subprocess.run(
             [

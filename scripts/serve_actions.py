@@ -41,7 +41,10 @@ def main(argv: List[str]) -> None:
     # What rasa_sdk's own `main_from_args` and `run` do, but for the host.
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(
-        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file
+        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME),
+        args.log_file,
+        args.loglevel,
+        args.logging_config_file,
     )
     utils.update_sanic_log_level()
     app = create_app(args.actions, cors_origins=args.cors, auto_reload=args.auto_reload)
@@ -53,7 +56,9 @@ def main(argv: List[str]) -> None:
 
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     ssl = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
-    logging.getLogger(__name__).info("action server on %s://%s:%d", "https" if ssl else "http", host, args.port)
+    logging.getLogger(__name__).info(
+        "action server on %s://%s:%d", "https" if ssl else "http", host, args.port
+    )
     app.run(host, args.port, ssl=ssl, workers=utils.number_of_sanic_workers())
 
 

@@ -31,8 +31,12 @@ def request_size_limit() -> None:
 
 
 def main(argv: List[str]) -> None:
-    if any(arg.startswith(("-t", "--auth-token")) for arg in argv):  # also -tTOKEN, --auth-token=TOKEN
-        raise SystemExit("serve_rasa: set RASA_AUTH_TOKEN in the environment instead of --auth-token")
+    if any(
+        arg.startswith(("-t", "--auth-token")) for arg in argv
+    ):  # also -tTOKEN, --auth-token=TOKEN
+        raise SystemExit(
+            "serve_rasa: set RASA_AUTH_TOKEN in the environment instead of --auth-token"
+        )
     keys.refuse_to_start_without_secrets("rasa")
     keys.private_files()
     request_size_limit()

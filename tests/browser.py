@@ -29,7 +29,9 @@ class Tab:
 @contextlib.contextmanager
 def chromium() -> Iterator[Browser]:
     # Browser tests are not optional: `make test` installs Debian's chromium.
-    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run `make test-deps` (Debian's chromium) or set CHROMIUM"
+    assert Path(CHROMIUM).exists(), (
+        f"no Chromium at {CHROMIUM}: run `make test-deps` (Debian's chromium) or set CHROMIUM"
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -40,7 +42,8 @@ def chromium() -> Iterator[Browser]:
 
 
 def watched(page: Page) -> Tab:
-    """Records the page's dialogs (dismissing them: an alert means injected script ran) and errors."""
+    """Records the page's dialogs (dismissing them: an alert means injected script ran) and
+    errors."""
     tab = Tab(page)
 
     def on_dialog(dialog) -> None:

@@ -44,10 +44,17 @@ def other_address() -> Optional[str]:
     return None if address.startswith("127.") else address
 
 
-def rest(servers: Servers, body: Dict[str, Any], source: str = "127.0.0.1", host: Optional[str] = None,
-         **headers: str) -> requests.Response:
+def rest(
+    servers: Servers,
+    body: Dict[str, Any],
+    source: str = "127.0.0.1",
+    host: Optional[str] = None,
+    **headers: str,
+) -> requests.Response:
     url = servers.rasa_url if host is None else servers.rasa_url.replace("127.0.0.1", host)
-    return session_from(source).post(f"{url}/webhooks/rest/webhook", json=body, headers=headers, timeout=60)
+    return session_from(source).post(
+        f"{url}/webhooks/rest/webhook", json=body, headers=headers, timeout=60
+    )
 
 
 class WebPatient:

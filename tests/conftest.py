@@ -34,7 +34,9 @@ def model_path() -> Path:
 def servers(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """The assistant as `make run` starts it: action server + Rasa server (the
     rate limits raised: the whole suite talks to it from one address)."""
-    running, procs = start_servers(model_path, tmp_path_factory.mktemp("assistant"), **NO_RATE_LIMITS)
+    running, procs = start_servers(
+        model_path, tmp_path_factory.mktemp("assistant"), **NO_RATE_LIMITS
+    )
     yield running
     for proc in reversed(procs):
         stop(proc)

@@ -34,9 +34,19 @@ class FakeTwilio:
                     if failing:
                         fake.fail_next -= 1
                     else:
-                        fake.sent.append({**form, "path": self.path, "auth": self.headers.get("Authorization", "")})
+                        fake.sent.append(
+                            {
+                                **form,
+                                "path": self.path,
+                                "auth": self.headers.get("Authorization", ""),
+                            }
+                        )
                 status = 500 if failing else 201
-                body = {"message": "boom"} if failing else {"sid": f"SM{len(fake.sent):032d}", "status": "queued"}
+                body = (
+                    {"message": "boom"}
+                    if failing
+                    else {"sid": f"SM{len(fake.sent):032d}", "status": "queued"}
+                )
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

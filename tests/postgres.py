@@ -30,7 +30,9 @@ PASSWORD = "test-" + os.urandom(6).hex()
 def bindir() -> Path:
     """The newest installed PostgreSQL's programs (or PG_BINDIR)."""
     configured = os.environ.get("PG_BINDIR")
-    found = [configured] if configured else sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version)
+    found = (
+        [configured] if configured else sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version)
+    )
     assert found and Path(found[-1], "initdb").exists(), (
         "no PostgreSQL server: run `make test-deps` (Debian's postgresql) or set PG_BINDIR"
     )
@@ -55,7 +57,9 @@ class Postgres:
         return f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{database}"
 
     def connect(self, database: str = "postgres"):
-        return psycopg2.connect(host="127.0.0.1", port=self.port, user=USER, password=PASSWORD, dbname=database)
+        return psycopg2.connect(
+            host="127.0.0.1", port=self.port, user=USER, password=PASSWORD, dbname=database
+        )
 
     def create_database(self, name: str) -> None:
         db = self.connect()
@@ -106,10 +110,24 @@ def start_postgres() -> Postgres:
     port = free_port()
     log = home / "postgres.log"
     proc = subprocess.Popen(
-        [str(programs / "postgres"), "-D", str(data), "-p", str(port),
-         "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={home}",
-         "-c", "fsync=off", "-c", "full_page_writes=off"],  # a throwaway cluster: speed over durability
-        stdout=log.open("w"), stderr=subprocess.STDOUT, **as_owner,
+        [
+            str(programs / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={home}",
+            "-c",
+            "fsync=off",
+            "-c",
+            "full_page_writes=off",
+        ],  # a throwaway cluster: speed over durability
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        **as_owner,
     )
     server = Postgres(port, home, proc)
     _wait_until_ready(server, log)
@@ -128,4 +146,6 @@ def _wait_until_ready(server: Postgres, log: Path, timeout: float = 60) -> None:
         except psycopg2.OperationalError as exc:
             error = exc
             time.sleep(0.3)
-    raise RuntimeError(f"PostgreSQL did not come up in {timeout} s: {error}\n{log.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"PostgreSQL did not come up in {timeout} s: {error}\n{log.read_text()[-3000:]}"
+    )

@@ -118,15 +118,27 @@ def start_servers(
     if with_actions:
         log = workdir / "actions.log"
         logs.append(log)
-        procs.append(subprocess.Popen(
-            actions_command(action_port), cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-        ))
+        procs.append(
+            subprocess.Popen(
+                actions_command(action_port),
+                cwd=ROOT,
+                env=env,
+                stdout=log.open("w"),
+                stderr=subprocess.STDOUT,
+            )
+        )
         wait_until_up(f"http://127.0.0.1:{action_port}/health", procs[-1], log)
     log = workdir / "rasa.log"
     logs.append(log)
-    procs.append(subprocess.Popen(
-        rasa_command(model, rasa_port), cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    ))
+    procs.append(
+        subprocess.Popen(
+            rasa_command(model, rasa_port),
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+    )
     wait_until_up(f"http://127.0.0.1:{rasa_port}/", procs[-1], log)
     servers = Servers(
         rasa_url=f"http://127.0.0.1:{rasa_port}",
@@ -147,8 +159,19 @@ def actions_command(port: int | str) -> List[str]:
 
 def rasa_command(model: Path, port: int | str) -> List[str]:
     """The Rasa server as bin/serve starts it (RASA_AUTH_TOKEN, if any, from the environment)."""
-    return [str(VENV_BIN / "python"), "-m", "scripts.serve_rasa", "--model", str(model), "--port", str(port),
-            "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
+    return [
+        str(VENV_BIN / "python"),
+        "-m",
+        "scripts.serve_rasa",
+        "--model",
+        str(model),
+        "--port",
+        str(port),
+        "--credentials",
+        "credentials.yml",
+        "--endpoints",
+        "endpoints.yml",
+    ]
 
 
 def restart_rasa(servers: Servers) -> None:
@@ -166,7 +189,9 @@ def restart_rasa(servers: Servers) -> None:
 def model_file() -> Path:
     """The model for the current data, trained first if it is missing."""
     env = base_env()
-    subprocess.run([str(VENV_BIN / "python"), "scripts/model.py", "train"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [str(VENV_BIN / "python"), "scripts/model.py", "train"], cwd=ROOT, env=env, check=True
+    )
     path = subprocess.run(
         [str(VENV_BIN / "python"), "scripts/model.py", "path"],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,

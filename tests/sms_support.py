@@ -34,18 +34,27 @@ def sms_settings(twilio: FakeTwilio, **overrides: str) -> Dict[str, str]:
     }
 
 
-def post(servers: Servers, form: Dict[str, str], signature: str | None = "sign") -> requests.Response:
+def post(
+    servers: Servers, form: Dict[str, str], signature: str | None = "sign"
+) -> requests.Response:
     headers = {}
     if signature == "sign":
         headers["X-Twilio-Signature"] = RequestValidator(TOKEN).compute_signature(PUBLIC_URL, form)
     elif signature:
         headers["X-Twilio-Signature"] = signature
-    return requests.post(f"{servers.rasa_url}/webhooks/sms/webhook", data=form, headers=headers, timeout=10)
+    return requests.post(
+        f"{servers.rasa_url}/webhooks/sms/webhook", data=form, headers=headers, timeout=10
+    )
 
 
 def text_in(servers: Servers, number: str, body: str, sid: str | None = None) -> requests.Response:
-    form = {"From": number, "To": CLINIC_NUMBER, "Body": body, "MessageSid": sid or f"SM{uuid.uuid4().hex}",
-            "AccountSid": ACCOUNT_SID}
+    form = {
+        "From": number,
+        "To": CLINIC_NUMBER,
+        "Body": body,
+        "MessageSid": sid or f"SM{uuid.uuid4().hex}",
+        "AccountSid": ACCOUNT_SID,
+    }
     started = time.monotonic()
     reply = post(servers, form)
     assert time.monotonic() - started < 1.0, "the webhook must answer at once"

@@ -22,8 +22,12 @@ def rasa_without_actions(model_path, tmp_path_factory):
         stop(proc)
 
 
-@pytest.mark.parametrize("message", ["does microneedling hurt?", "my lips are swelling and I can't breathe"])
-def test_patient_gets_a_polite_message_with_the_phone_number(rasa_without_actions, sender, message) -> None:
+@pytest.mark.parametrize(
+    "message", ["does microneedling hurt?", "my lips are swelling and I can't breathe"]
+)
+def test_patient_gets_a_polite_message_with_the_phone_number(
+    rasa_without_actions, sender, message
+) -> None:
     replies = rasa_without_actions.send(sender, message)
     assert len(replies) >= 1
     text = " ".join(r.get("text", "") for r in replies)

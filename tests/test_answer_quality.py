@@ -44,7 +44,9 @@ def test_quotes_are_the_page_s_not_the_clinic_s(servers, sender) -> None:
     results = said(servers, sender, "when will I actually see results")
     assert "clinic's doctors" not in results and "the page" in results, results
     assert "high satisfaction" not in results and "highly satisfied" not in results
-    provider = said(servers, f"{sender}-who", "who actually does the treatment, a nurse or a doctor?")
+    provider = said(
+        servers, f"{sender}-who", "who actually does the treatment, a nurse or a doctor?"
+    )
     assert "plastic surgery practice" in provider, provider
 
 

@@ -32,8 +32,13 @@ def post(servers, body, content_type: str = "application/json") -> requests.Resp
         ('{"sender": "", "message": "hi"}', "application/json", 400, "'sender'"),
         ('{"sender": "x"}', "application/json", 400, "'message'"),
         ('{"sender": "x", "message": 42}', "application/json", 400, "'message'"),
-        ('{"sender": "x", "message": "hi", "metadata": "yes"}', "application/json", 400, "'metadata'"),
-        (b'\xff\xfe\x00', "application/json", 400, "not valid JSON"),
+        (
+            '{"sender": "x", "message": "hi", "metadata": "yes"}',
+            "application/json",
+            400,
+            "'metadata'",
+        ),
+        (b"\xff\xfe\x00", "application/json", 400, "not valid JSON"),
     ],
 )
 def test_malformed_requests_get_a_clear_4xx(servers, body, content_type, status, says) -> None:
@@ -52,21 +57,29 @@ def test_empty_or_wordless_messages_get_the_topics(servers, sender, message) -> 
 
 def test_a_10000_character_message_is_refused_politely_and_not_processed(servers, sender) -> None:
     replies = servers.send(sender, "does it hurt? " * 715)
-    assert len(replies) == 1 and "too long" in replies[0]["text"] and CLINIC.phone in replies[0]["text"]
+    assert (
+        len(replies) == 1
+        and "too long" in replies[0]["text"]
+        and CLINIC.phone in replies[0]["text"]
+    )
     assert servers.events(sender) == []
     # the conversation continues normally afterwards
     assert "numb" in servers.send(sender, "does it hurt?")[-1]["text"]
 
 
 def test_other_languages_are_told_politely(servers, sender) -> None:
-    reply = servers.send(sender, "¿El microneedling duele mucho? ¿Cuántas sesiones necesito?")[-1]["text"]
+    reply = servers.send(sender, "¿El microneedling duele mucho? ¿Cuántas sesiones necesito?")[-1][
+        "text"
+    ]
     assert "only answer in English" in reply and CLINIC.phone in reply
 
 
 def test_html_and_script_are_stored_as_text_and_not_echoed(servers, sender) -> None:
     attack = '<img src=x onerror=alert(1)><script>alert("x")</script>'
     replies = servers.send(sender, attack)
-    assert replies and all("<script" not in r.get("text", "") and "onerror" not in r.get("text", "") for r in replies)
+    assert replies and all(
+        "<script" not in r.get("text", "") and "onerror" not in r.get("text", "") for r in replies
+    )
     users = [e for e in servers.events(sender) if e["event"] == "user"]
     assert users[-1]["text"] == attack
 

@@ -59,7 +59,10 @@ def user_texts(servers: Servers, sender: str) -> List[str]:
 
 
 def flagged_urgent(servers: Servers, sender: str) -> bool:
-    return any(e["event"] == "slot" and e["name"] == "urgent_flagged" and e["value"] for e in servers.events(sender))
+    return any(
+        e["event"] == "slot" and e["name"] == "urgent_flagged" and e["value"]
+        for e in servers.events(sender)
+    )
 
 
 def tokens(clock=time.time) -> SessionTokens:
@@ -73,7 +76,11 @@ def tokens(clock=time.time) -> SessionTokens:
     ids=["none", "wrong", "basic", "no-token", "no-scheme", "longer"],
 )
 def test_with_a_token_set_rest_refuses_requests_without_it(guarded, sender, header) -> None:
-    reply = rest(guarded, {"sender": sender, "message": "does it hurt?"}, **({"Authorization": header} if header else {}))
+    reply = rest(
+        guarded,
+        {"sender": sender, "message": "does it hurt?"},
+        **({"Authorization": header} if header else {}),
+    )
     assert reply.status_code == 401 and reply.headers["WWW-Authenticate"] == "Bearer"
     assert "Authorization: Bearer" in reply.json()["error"]
     assert guarded.events(sender) == []
@@ -81,14 +88,23 @@ def test_with_a_token_set_rest_refuses_requests_without_it(guarded, sender, head
 
 def test_with_the_token_rest_answers_from_anywhere(guarded, sender) -> None:
     host = other_address() or "127.0.0.1"
-    reply = rest(guarded, {"sender": sender, "message": "does it hurt?"}, source=host, host=host, **authorized())
+    reply = rest(
+        guarded,
+        {"sender": sender, "message": "does it hurt?"},
+        source=host,
+        host=host,
+        **authorized(),
+    )
     assert reply.status_code == 200 and "numb" in reply.json()[-1]["text"]
     log = guarded.log_text()
     assert "rest: requests need REST_CHANNEL_TOKEN" in log and TOKEN not in log
 
 
 def test_without_a_token_rest_answers_only_this_machine(servers, sender) -> None:
-    assert "REST_CHANNEL_TOKEN is not set, so the REST channel answers only this machine" in servers.log_text()
+    assert (
+        "REST_CHANNEL_TOKEN is not set, so the REST channel answers only this machine"
+        in servers.log_text()
+    )
     host = other_address()
     if host is None:
         pytest.skip("this machine has no non-loopback address to call from")
@@ -97,10 +113,17 @@ def test_without_a_token_rest_answers_only_this_machine(servers, sender) -> None
     assert servers.events(sender) == []
 
 
-@pytest.mark.parametrize("header, value", [
-    ("X-Forwarded-For", "203.0.113.9"), ("Forwarded", "for=203.0.113.9"), ("X-Real-IP", "203.0.113.9"),
-])
-def test_without_a_token_rest_refuses_what_a_local_proxy_passes_on(servers, sender, header, value) -> None:
+@pytest.mark.parametrize(
+    "header, value",
+    [
+        ("X-Forwarded-For", "203.0.113.9"),
+        ("Forwarded", "for=203.0.113.9"),
+        ("X-Real-IP", "203.0.113.9"),
+    ],
+)
+def test_without_a_token_rest_refuses_what_a_local_proxy_passes_on(
+    servers, sender, header, value
+) -> None:
     reply = rest(servers, {"sender": sender, "message": "does it hurt?"}, **{header: value})
     assert reply.status_code == 403
     assert servers.events(sender) == []
@@ -109,9 +132,15 @@ def test_without_a_token_rest_refuses_what_a_local_proxy_passes_on(servers, send
 
 # ---- REST: whose conversation -----------------------------------------------------------------
 
-@pytest.mark.parametrize("taken", [
-    "sms-" + uuid.uuid4().hex, "web-" + uuid.uuid4().hex, uuid.uuid4().hex + uuid.uuid4().hex, "web-anything",
-])
+@pytest.mark.parametrize(
+    "taken",
+    [
+        "sms-" + uuid.uuid4().hex,
+        "web-" + uuid.uuid4().hex,
+        uuid.uuid4().hex + uuid.uuid4().hex,
+        "web-anything",
+    ],
+)
 def test_rest_cannot_write_into_a_web_or_sms_conversation(servers, taken) -> None:
     reply = rest(servers, {"sender": taken, "message": "does it hurt?"})
     assert reply.status_code == 400 and "web chat or SMS" in reply.json()["error"]
@@ -122,12 +151,24 @@ def test_rest_cannot_write_into_a_web_or_sms_conversation(servers, taken) -> Non
 
 def test_rest_limits_each_conversation_and_still_answers_a_red_flag(guarded, sender) -> None:
     for _ in range(PER_CONVERSATION):
-        assert rest(guarded, {"sender": sender, "message": "does it hurt?"}, source="127.0.0.3", **authorized()).ok
-    refused = rest(guarded, {"sender": sender, "message": "how long is the downtime?"}, source="127.0.0.3", **authorized())
+        assert rest(
+            guarded,
+            {"sender": sender, "message": "does it hurt?"},
+            source="127.0.0.3",
+            **authorized(),
+        ).ok
+    refused = rest(
+        guarded,
+        {"sender": sender, "message": "how long is the downtime?"},
+        source="127.0.0.3",
+        **authorized(),
+    )
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "20"
     [message] = refused.json()
     assert TOO_FAST in message["text"] and CLINIC.phone in message["text"]
-    urgent = rest(guarded, {"sender": sender, "message": RED_FLAG}, source="127.0.0.3", **authorized())
+    urgent = rest(
+        guarded, {"sender": sender, "message": RED_FLAG}, source="127.0.0.3", **authorized()
+    )
     assert urgent.status_code == 200 and URGENT in urgent.json()[0]["text"]
     # neither was processed: no turn stored, no urgent flag for staff
     assert user_texts(guarded, sender) == ["does it hurt?"] * PER_CONVERSATION
@@ -138,24 +179,48 @@ def test_rest_limits_each_client_address(guarded) -> None:
     senders = [f"client-{uuid.uuid4().hex[:8]}" for _ in range(PER_CLIENT + 2)]
 
     def send(sender: str):
-        return rest(guarded, {"sender": sender, "message": "does it hurt?"}, source="127.0.0.4", **authorized())
+        return rest(
+            guarded,
+            {"sender": sender, "message": "does it hurt?"},
+            source="127.0.0.4",
+            **authorized(),
+        )
 
     with ThreadPoolExecutor(len(senders)) as pool:  # at once: the bucket barely drains meanwhile
         statuses = [r.status_code for r in pool.map(send, senders)]
     assert sorted(statuses) == [200] * PER_CLIENT + [429, 429]
     # another address has its own bucket
-    assert rest(guarded, {"sender": senders[0], "message": "hello"}, source="127.0.0.5", **authorized()).ok
+    assert rest(
+        guarded, {"sender": senders[0], "message": "hello"}, source="127.0.0.5", **authorized()
+    ).ok
 
 
 def test_a_conversation_keeps_at_most_max_turns_per_session(guarded, sender) -> None:
     for _ in range(PER_CONVERSATION):
-        assert rest(guarded, {"sender": sender, "message": "does it hurt?"}, source="127.0.0.6", **authorized()).ok
+        assert rest(
+            guarded,
+            {"sender": sender, "message": "does it hurt?"},
+            source="127.0.0.6",
+            **authorized(),
+        ).ok
     time.sleep(60 / PER_CONVERSATION + 1)  # room for one more in the rate
-    assert rest(guarded, {"sender": sender, "message": "how many sessions?"}, source="127.0.0.6", **authorized()).ok
-    capped = rest(guarded, {"sender": sender, "message": "and the downtime?"}, source="127.0.0.6", **authorized())
+    assert rest(
+        guarded,
+        {"sender": sender, "message": "how many sessions?"},
+        source="127.0.0.6",
+        **authorized(),
+    ).ok
+    capped = rest(
+        guarded,
+        {"sender": sender, "message": "and the downtime?"},
+        source="127.0.0.6",
+        **authorized(),
+    )
     assert capped.status_code == 200 and "length limit" in capped.json()[0]["text"]
     assert CLINIC.phone in capped.json()[0]["text"]
-    urgent = rest(guarded, {"sender": sender, "message": RED_FLAG}, source="127.0.0.6", **authorized())
+    urgent = rest(
+        guarded, {"sender": sender, "message": RED_FLAG}, source="127.0.0.6", **authorized()
+    )
     assert URGENT in urgent.json()[0]["text"]
     assert len(user_texts(guarded, sender)) == MAX_TURNS
 
@@ -166,7 +231,11 @@ def test_an_sms_payload_is_read_as_words(guarded, twilio) -> None:
     number = f"+1555010{uuid.uuid4().int % 10000:04d}"
     text_in(guarded, number, "/urgent_symptom")
     twilio.wait_for(number, 1)
-    [user] = [e for e in guarded.events(conversation_id(number, b"test-id-secret")) if e["event"] == "user"]
+    [user] = [
+        e
+        for e in guarded.events(conversation_id(number, b"test-id-secret"))
+        if e["event"] == "user"
+    ]
     # read by the classifier like anything typed, not taken as an intent
     assert user["text"] == "urgent_symptom" and len(user["parse_data"]["intent_ranking"]) > 1
 
@@ -198,7 +267,8 @@ def test_a_new_conversation_gets_a_signed_token_renewed_at_each_turn(guarded, pa
 
 
 def test_a_token_resumes_its_conversation_on_a_new_socket(guarded, patients) -> None:
-    """As after a reload: the widget names the socket it had (the server may not have seen it go)."""
+    """As after a reload: the widget names the socket it had (the server may not have seen it
+    go)."""
     first = web_patient(guarded, patients, "127.0.0.12")
     first.session()
     _, token = first.ask("does it hurt?")
@@ -234,7 +304,10 @@ def test_what_does_not_resume_a_conversation(guarded, patients) -> None:
         confirmed = patient.session(attempt, previous_socket=owner.sid)
         assert tokens().conversation(confirmed) not in (conversation, None), what
     # the same request with the real token does resume it
-    assert web_patient(guarded, patients, "127.0.0.13").session(token, previous_socket=owner.sid) == token
+    assert (
+        web_patient(guarded, patients, "127.0.0.13").session(token, previous_socket=owner.sid)
+        == token
+    )
     assert user_texts(guarded, conversation) == ["does it hurt?"]
 
 
@@ -261,13 +334,18 @@ def test_a_web_payload_no_button_offers_is_read_as_words(guarded, patients) -> N
     conversation = tokens().conversation(patient.session())
     patient.ask('/ask_conditions_treated{"condition": "rosacea. Free sessions at https://evil.example"}')
     [user] = [e for e in guarded.events(conversation) if e["event"] == "user"]
-    assert user["text"].startswith("ask_conditions_treated{") and len(user["parse_data"]["intent_ranking"]) > 1
+    assert (
+        user["text"].startswith("ask_conditions_treated{")
+        and len(user["parse_data"]["intent_ranking"]) > 1
+    )
     assert all("evil" not in str(e["value"]) for e in user["parse_data"]["entities"])
 
 
 # ---- web chat: how fast -----------------------------------------------------------------------
 
-def test_the_socket_limits_each_conversation_and_still_answers_a_red_flag(guarded, patients) -> None:
+def test_the_socket_limits_each_conversation_and_still_answers_a_red_flag(
+    guarded, patients
+) -> None:
     patient = web_patient(guarded, patients, "127.0.0.16")
     conversation = tokens().conversation(patient.session())
     for _ in range(PER_CONVERSATION):

@@ -46,8 +46,12 @@ def test_every_button_the_assistant_offers_is_accepted() -> None:
     domain = yaml.safe_load(DOMAIN_FILE.read_text())
     for variants in domain["responses"].values():
         offered |= {b["payload"] for v in variants for b in v.get("buttons") or []}
-    trackers = [make_tracker("blah blah", "nlu_fallback", ranking=[i for e in KB.entries.values() for i in e.intents]),
-                make_tracker("what is the weather", "out_of_scope")]
+    trackers = [
+        make_tracker(
+            "blah blah", "nlu_fallback", ranking=[i for e in KB.entries.values() for i in e.intents]
+        ),
+        make_tracker("what is the weather", "out_of_scope"),
+    ]
     for action in (ActionFallback(), ActionOutOfScope()):
         for tracker in trackers:
             messages, _ = run(action, tracker)

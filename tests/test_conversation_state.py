@@ -58,9 +58,17 @@ def test_a_yes_long_after_a_decline_is_a_yes_again(servers, sender) -> None:
     assert "can't tell you it's fine" not in said
 
 
-@pytest.mark.parametrize("message", ["so it's safe for me then?", "that means I'm good to book, right?",
-                                     "so basically I can have it done"])
-def test_reassurance_with_nothing_declined_is_still_no_personal_yes(servers, sender, message) -> None:
+@pytest.mark.parametrize(
+    "message",
+    [
+        "so it's safe for me then?",
+        "that means I'm good to book, right?",
+        "so basically I can have it done",
+    ],
+)
+def test_reassurance_with_nothing_declined_is_still_no_personal_yes(
+    servers, sender, message
+) -> None:
     said = reply_text(servers.send(sender, message))
     never_reassures(said)
     assert "dermatologist" in said, said
@@ -78,7 +86,9 @@ AFTER_URGENT = ["should I wait?", "wat do i do", "what's the number again?", "is
 
 
 @pytest.mark.parametrize("urgent", URGENT)
-def test_after_an_urgent_reply_every_turn_repeats_call_now_and_nothing_reassures(servers, sender, urgent) -> None:
+def test_after_an_urgent_reply_every_turn_repeats_call_now_and_nothing_reassures(
+    servers, sender, urgent
+) -> None:
     first = reply_text(servers.send(sender, urgent))
     assert CLINIC.phone in first and CLINIC.emergency_number in first
     for message in AFTER_URGENT:
@@ -121,13 +131,22 @@ def test_a_worry_beyond_what_the_page_calls_normal_gets_the_facts_the_number_and
 def test_treatment_said_earlier_counts_for_a_later_worry(servers, sender) -> None:
     servers.send(sender, "I had microneedling on my face last week")
     assert not slot_values(servers, sender, "urgent_flagged")  # a plain statement is no alarm
-    reaches_the_clinic(servers, sender, reply_text(servers.send(sender, "now I've got new brown spots on my cheeks")))
+    reaches_the_clinic(
+        servers,
+        sender,
+        reply_text(servers.send(sender, "now I've got new brown spots on my cheeks")),
+    )
 
 
-@pytest.mark.parametrize("message", ["had microneedling yesterday and my face is red, is that normal?",
-                                     "I had microneedling 3 days ago and my face is still red, is that normal?",
-                                     "how long does the redness last after microneedling?",
-                                     "will I get dark patches afterwards?"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "had microneedling yesterday and my face is red, is that normal?",
+        "I had microneedling 3 days ago and my face is still red, is that normal?",
+        "how long does the redness last after microneedling?",
+        "will I get dark patches afterwards?",
+    ],
+)
 def test_what_the_page_calls_normal_is_answered_without_a_flag(servers, sender, message) -> None:
     said = reply_text(servers.send(sender, message))
     assert "please call" not in said
@@ -142,7 +161,9 @@ def test_what_the_page_calls_normal_is_answered_without_a_flag(servers, sender, 
                                      "should I bring a friend to take me home afterwards?"])
 def test_getting_home_is_not_a_home_roller_question(servers, sender, message) -> None:
     servers.send(sender, message)
-    entries = [e.get("metadata", {}).get("kb_entry") for e in servers.events(sender) if e["event"] == "bot"]
+    entries = [
+        e.get("metadata", {}).get("kb_entry") for e in servers.events(sender) if e["event"] == "bot"
+    ]
     assert "at_home_rollers" not in entries
 
 
@@ -193,8 +214,13 @@ def test_feelings_and_turns_about_the_conversation_get_a_kind_word_and_a_next_st
     ["hola", "tengo manchas en la cara, ¿me puede ayudar?", "por favor"],
     ["Est-ce que ça fait mal ?", "merci"],
 ])
-def test_every_message_in_another_language_gets_the_notice_with_the_number(servers, sender, messages) -> None:
+def test_every_message_in_another_language_gets_the_notice_with_the_number(
+    servers, sender, messages
+) -> None:
     for message in messages:
         said = reply_text(servers.send(sender, message))
-        assert "only answer in English" in said and "solo puedo responder en ingles" in said, (message, said)
+        assert "only answer in English" in said and "solo puedo responder en ingles" in said, (
+            message,
+            said,
+        )
         assert CLINIC.phone in said

@@ -46,39 +46,124 @@ def converse(servers, sender: str, *messages: str) -> List[Tuple[str, Optional[s
     "first, follow_up, entry, variant, must_say",
     [
         # before: out of scope ("I can't answer that")
-        ("how many treatments will I need?", "how far apart?", "sessions", None, "every other week"),
+        (
+            "how many treatments will I need?",
+            "how far apart?",
+            "sessions",
+            None,
+            "every other week",
+        ),
         # before: what microneedling treats, not the sessions
-        ("how many treatments will I need?", "for stretch marks?", "sessions", "condition=stretch marks",
-         "separate number of sessions for stretch marks"),
-        ("how many treatments will I need?", "for the scars on my chin?", "sessions", "condition=scars",
-         "separate number of sessions for scars"),
+        (
+            "how many treatments will I need?",
+            "for stretch marks?",
+            "sessions",
+            "condition=stretch marks",
+            "separate number of sessions for stretch marks",
+        ),
+        (
+            "how many treatments will I need?",
+            "for the scars on my chin?",
+            "sessions",
+            "condition=scars",
+            "separate number of sessions for scars",
+        ),
         # before: the needle-depth paragraph
-        ("can it fix my acne scars?", "and the narrow deep ones?", "conditions_treated", "condition=ice-pick scars",
-         "less effective"),
+        (
+            "can it fix my acne scars?",
+            "and the narrow deep ones?",
+            "conditions_treated",
+            "condition=ice-pick scars",
+            "less effective",
+        ),
         # before: out of scope
-        ("can it fix my acne scars?", "what about the icepick ones", "conditions_treated", "condition=ice-pick scars",
-         "less effective"),
+        (
+            "can it fix my acne scars?",
+            "what about the icepick ones",
+            "conditions_treated",
+            "condition=ice-pick scars",
+            "less effective",
+        ),
         # before: aftercare
         ("will it hurt much?", "no i mean after", "side_effects", None, "redness, swelling"),
-        ("will it hurt much?", "and after the treatment?", "side_effects", None, "redness, swelling"),
+        (
+            "will it hurt much?",
+            "and after the treatment?",
+            "side_effects",
+            None,
+            "redness, swelling",
+        ),
         # before: the needle depth for the abdomen; a suggestion list; needle depth
-        ("will it hurt much?", "and on my belly?", "pain", None, "anything different for the abdomen"),
-        ("will it hurt much?", "what about on my back?", "pain", None, "anything different for the back"),
-        ("will it hurt much?", "how about my hands?", "pain", None, "anything different for the hands"),
+        (
+            "will it hurt much?",
+            "and on my belly?",
+            "pain",
+            None,
+            "anything different for the abdomen",
+        ),
+        (
+            "will it hurt much?",
+            "what about on my back?",
+            "pain",
+            None,
+            "anything different for the back",
+        ),
+        (
+            "will it hurt much?",
+            "how about my hands?",
+            "pain",
+            None,
+            "anything different for the hands",
+        ),
         # before: results; a suggestion list; needle depth
-        ("can microneedling help my thinning hair", "does it work for women?", "hair_loss", None, "men and women"),
-        ("can microneedling help my thinning hair", "is it for men too?", "hair_loss", None, "men and women"),
-        ("can microneedling help my thinning hair", "what about for ladies?", "hair_loss", None, "men and women"),
+        (
+            "can microneedling help my thinning hair",
+            "does it work for women?",
+            "hair_loss",
+            None,
+            "men and women",
+        ),
+        (
+            "can microneedling help my thinning hair",
+            "is it for men too?",
+            "hair_loss",
+            None,
+            "men and women",
+        ),
+        (
+            "can microneedling help my thinning hair",
+            "what about for ladies?",
+            "hair_loss",
+            None,
+            "men and women",
+        ),
         # before: clinic microneedling for acne scars / stretch marks / wrinkles
-        ("those derma rollers on amazon, do they work?", "what about for acne scars?", "at_home_rollers",
-         "condition=acne scars", "very unlikely"),
-        ("those derma rollers on amazon, do they work?", "and for stretch marks?", "at_home_rollers",
-         "condition=stretch marks", "very unlikely"),
-        ("those derma rollers on amazon, do they work?", "what about wrinkles?", "at_home_rollers",
-         "condition=wrinkles", "very unlikely"),
+        (
+            "those derma rollers on amazon, do they work?",
+            "what about for acne scars?",
+            "at_home_rollers",
+            "condition=acne scars",
+            "very unlikely",
+        ),
+        (
+            "those derma rollers on amazon, do they work?",
+            "and for stretch marks?",
+            "at_home_rollers",
+            "condition=stretch marks",
+            "very unlikely",
+        ),
+        (
+            "those derma rollers on amazon, do they work?",
+            "what about wrinkles?",
+            "at_home_rollers",
+            "condition=wrinkles",
+            "very unlikely",
+        ),
     ],
 )
-def test_a_follow_up_is_answered_in_the_current_topic(servers, sender, first, follow_up, entry, variant, must_say) -> None:
+def test_a_follow_up_is_answered_in_the_current_topic(
+    servers, sender, first, follow_up, entry, variant, must_say
+) -> None:
     replies = converse(servers, sender, first, follow_up)
     assert [(e, v) for e, v, _ in replies] == [(entry, variant)]
     assert must_say in replies[0][2]
@@ -117,10 +202,18 @@ def test_the_same_topic_again_gets_the_short_version(servers, sender, first, aga
 
 def test_a_third_time_offers_the_team_and_a_new_topic_is_full_again(servers, sender) -> None:
     """Before: the pain paragraph three times; then the short form twice."""
-    texts_said = [answers(servers, sender, message)[0][2]
-                  for message in ("does microneedling hurt", "so will I feel anything?", "is it painful though?")]
+    texts_said = [
+        answers(servers, sender, message)[0][2]
+        for message in (
+            "does microneedling hurt",
+            "so will I feel anything?",
+            "is it painful though?",
+        )
+    ]
     assert texts_said[1].startswith(REPEAT_PREFIX)
-    assert texts_said[2] != texts_said[1] and "all the patient information page says" in texts_said[2]
+    assert (
+        texts_said[2] != texts_said[1] and "all the patient information page says" in texts_said[2]
+    )
     assert CLINIC.phone in texts_said[2]
     (downtime,) = answers(servers, sender, "how long is the recovery")
     assert downtime[2] == KB.entries["downtime"].main.answer
@@ -138,16 +231,25 @@ def test_a_third_time_offers_the_team_and_a_new_topic_is_full_again(servers, sen
         ("how many sessions are needed and what's the recovery like?", ["sessions", "downtime"]),
         ("does it hurt; what are the side effects", ["pain", "side_effects"]),
         # before: only the downtime answer
-        ("I've had acne scars since school and finally saved up. how much does it hurt? "
-         "how long will I be red for? and how many sessions would it take?", ["downtime", "pain", "sessions"]),
+        (
+            "I've had acne scars since school and finally saved up. how much does it hurt? "
+            "how long will I be red for? and how many sessions would it take?",
+            ["downtime", "pain", "sessions"],
+        ),
         # before: "I can't answer that" (the classifier said out_of_scope)
-        ("how many sessions do I need and how long is the recovery and does it hurt", ["sessions", "downtime", "pain"]),
+        (
+            "how many sessions do I need and how long is the recovery and does it hurt",
+            ["sessions", "downtime", "pain"],
+        ),
     ],
 )
 def test_several_questions_get_an_answer_each(servers, sender, message, entries) -> None:
     replies = answers(servers, sender, message)
     assert [e for e, _, _ in replies] == entries
     first, *others = replies
-    assert first[2] == KB.answer(first[0], [(v.split("=")[0], v.split("=")[1])] if (v := first[1]) else []).text
+    assert (
+        first[2]
+        == KB.answer(first[0], [(v.split("=")[0], v.split("=")[1])] if (v := first[1]) else []).text
+    )
     for entry, variant, text in others:
         assert text == KB.answer(entry, [tuple(variant.split("=", 1))] if variant else []).short

@@ -49,7 +49,9 @@ def bot_events(servers, sender: str) -> List[dict]:
 
 
 def slot_values(servers, sender: str, name: str) -> list:
-    return [e["value"] for e in servers.events(sender) if e["event"] == "slot" and e["name"] == name]
+    return [
+        e["value"] for e in servers.events(sender) if e["event"] == "slot" and e["name"] == name
+    ]
 
 
 def test_every_topic_of_the_page_is_answered(servers, sender) -> None:
@@ -62,7 +64,8 @@ def test_every_topic_of_the_page_is_answered(servers, sender) -> None:
         answered = [
             e["metadata"].get("kb_entry") or e["metadata"].get("utter_action")
             for e in bot_events(servers, conversation)
-            if e["metadata"].get("utter_action") not in ("utter_first_turn_notice", "utter_personal_caveat")
+            if e["metadata"].get("utter_action")
+            not in ("utter_first_turn_notice", "utter_personal_caveat")
         ]
         if answered != [entry_id] or KB.entries[entry_id].main.answer not in texts(replies):
             wrong.append((message, answered))
@@ -91,7 +94,9 @@ def test_answers_offer_related_topics_that_work_as_buttons(servers, sender) -> N
 def test_needle_depth_follow_up_by_body_area(servers, sender) -> None:
     servers.send(sender, "how deep do the needles go?")
     forehead = servers.send(sender, "what about my forehead?")
-    assert forehead[-1]["text"] == KB.entries["needle_depth"].variants["body_area"]["forehead"].answer
+    assert (
+        forehead[-1]["text"] == KB.entries["needle_depth"].variants["body_area"]["forehead"].answer
+    )
     tummy = servers.send(sender, "and on my tummy?")
     assert tummy[-1]["text"] == KB.entries["needle_depth"].variants["body_area"]["abdomen"].answer
 
@@ -99,7 +104,10 @@ def test_needle_depth_follow_up_by_body_area(servers, sender) -> None:
 def test_conditions_follow_up_by_condition(servers, sender) -> None:
     servers.send(sender, "does microneedling work for acne scars?")
     reply = servers.send(sender, "and stretch marks?")
-    assert reply[-1]["text"] == KB.entries["conditions_treated"].variants["condition"]["stretch marks"].answer
+    assert (
+        reply[-1]["text"]
+        == KB.entries["conditions_treated"].variants["condition"]["stretch marks"].answer
+    )
     icepick = servers.send(sender, "what about ice pick scars")
     assert "less effective" in icepick[-1]["text"]
 
@@ -117,7 +125,9 @@ def test_a_condition_the_page_does_not_list_is_not_claimed(servers, sender, mess
 
 def test_urgent_symptom_gets_numbers_at_once_and_is_flagged(servers, sender) -> None:
     servers.send(sender, "hi")
-    replies = texts(servers.send(sender, "2 days after microneedling my cheek is oozing pus and I have a fever"))
+    replies = texts(
+        servers.send(sender, "2 days after microneedling my cheek is oozing pus and I have a fever")
+    )
     assert len(replies) == 1
     assert CLINIC.phone in replies[0] and CLINIC.emergency_number in replies[0]
     assert slot_values(servers, sender, "urgent_flagged") == [True]
@@ -130,7 +140,9 @@ def test_urgent_symptom_gets_numbers_at_once_and_is_flagged(servers, sender) -> 
         ("I'd like to book an appointment for microneedling", CLINIC.booking_url),
     ],
 )
-def test_human_and_booking_requests_give_details_and_flag_a_call_back(servers, sender, message, must_contain) -> None:
+def test_human_and_booking_requests_give_details_and_flag_a_call_back(
+    servers, sender, message, must_contain
+) -> None:
     replies = texts(servers.send(sender, message))
     assert any(must_contain in t for t in replies)
     assert slot_values(servers, sender, "callback_requested") == [True]
@@ -153,7 +165,9 @@ def test_out_of_scope_is_honest_and_offers_topics_and_staff(servers, sender) -> 
         ("I have keloids, can I have it done?", "keloids"),
     ],
 )
-def test_own_situation_gets_facts_and_the_dermatologist_not_a_yes(servers, sender, message, named) -> None:
+def test_own_situation_gets_facts_and_the_dermatologist_not_a_yes(
+    servers, sender, message, named
+) -> None:
     reply = " ".join(texts(servers.send(sender, message))).lower()
     assert named in reply
     assert "dermatologist" in reply
@@ -195,7 +209,9 @@ PRE_TREATMENT = [t for t, _ in read_examples(ROOT / "tests" / "nlu" / "pre_treat
 COMPLICATION_REPLY = "could be a complication"
 
 
-def test_a_condition_named_before_a_treatment_gets_wait_and_reschedule_not_the_complication_reply(servers, sender) -> None:
+def test_a_condition_named_before_a_treatment_gets_wait_and_reschedule_not_the_complication_reply(
+    servers, sender
+) -> None:
     """Issue 12: "got a cold sore atm, can I still be treated?" needs the
     contraindication answer and "call to reschedule", never the alarm."""
     wrong, rescheduled = [], 0
@@ -207,11 +223,22 @@ def test_a_condition_named_before_a_treatment_gets_wait_and_reschedule_not_the_c
     assert not wrong, wrong
     # the ones the keywords would have flagged get the reschedule line at least
     assert rescheduled >= 10
-    assert not [v for i in range(len(PRE_TREATMENT)) for v in slot_values(servers, f"{sender}-{i}", "urgent_flagged")]
+    assert not [
+        v
+        for i in range(len(PRE_TREATMENT))
+        for v in slot_values(servers, f"{sender}-{i}", "urgent_flagged")
+    ]
 
 
-def test_a_cold_sore_before_the_appointment_is_answered_with_the_page_and_the_number(servers, sender) -> None:
-    replies = texts(servers.send(sender, "cold sore on my lip since yesterday and my session is on thursday, can i still come"))
+def test_a_cold_sore_before_the_appointment_is_answered_with_the_page_and_the_number(
+    servers, sender
+) -> None:
+    replies = texts(
+        servers.send(
+            sender,
+            "cold sore on my lip since yesterday and my session is on thursday, can i still come",
+        )
+    )
     joined = " ".join(replies)
     assert "cleared" in joined and CLINIC.phone in joined and COMPLICATION_REPLY not in joined
     entries = [e["metadata"].get("kb_entry") for e in bot_events(servers, sender)]
@@ -219,16 +246,25 @@ def test_a_cold_sore_before_the_appointment_is_answered_with_the_page_and_the_nu
 
 
 def test_danger_signs_before_a_treatment_are_still_urgent(servers, sender) -> None:
-    replies = texts(servers.send(sender, "I've got a fever and chills and my microneedling is tomorrow, should I still come in?"))
+    replies = texts(
+        servers.send(
+            sender,
+            "I've got a fever and chills and my microneedling is tomorrow, should I still come in?",
+        )
+    )
     assert any(COMPLICATION_REPLY in t and CLINIC.emergency_number in t for t in replies)
     assert slot_values(servers, sender, "urgent_flagged") == [True]
 
 
-def test_a_reaction_told_in_the_patients_own_words_reaches_the_clinic_today(servers, sender) -> None:
+def test_a_reaction_told_in_the_patients_own_words_reaches_the_clinic_today(
+    servers, sender
+) -> None:
     """No keyword of the red-flag gate: the learned detector catches it, the
     reply asks to call today (with the number), and staff see the flag."""
-    story = ("the morning after my session I looked in the mirror and half my face was raw and weeping, "
-             "it stings whenever anything touches it and it's worse than last night")
+    story = (
+        "the morning after my session I looked in the mirror and half my face was raw and weeping, "
+        "it stings whenever anything touches it and it's worse than last night"
+    )
     replies = " ".join(texts(servers.send(sender, story)))
     assert CLINIC.phone in replies and "today" in replies
     assert slot_values(servers, sender, "urgent_flagged") == [True]

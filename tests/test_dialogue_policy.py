@@ -38,7 +38,11 @@ def with_slots(t: DialogueStateTracker, **values) -> DialogueStateTracker:
 
 @pytest.mark.parametrize("intent", ["affirm", "deny", "ask_reassurance"])
 def test_right_after_a_decline_reassurance_gets_the_decision_repeated(intent) -> None:
-    t = tracker(user("ask_contraindications"), bot("action_answer_question", SlotSet("declined", True)), user(intent))
+    t = tracker(
+        user("ask_contraindications"),
+        bot("action_answer_question", SlotSet("declined", True)),
+        user(intent),
+    )
     assert next_action(t) == "utter_decline_reassure"
 
 
@@ -52,19 +56,27 @@ def test_the_decline_holds_while_the_patient_keeps_asking_for_a_yes() -> None:
 
 def test_a_decline_two_questions_ago_no_longer_holds() -> None:
     t = tracker(
-        user("ask_contraindications"), bot("action_answer_question", SlotSet("declined", True)),
-        user("ask_sessions"), bot("action_answer_question", SlotSet("declined", False)), user("affirm"),
+        user("ask_contraindications"),
+        bot("action_answer_question", SlotSet("declined", True)),
+        user("ask_sessions"),
+        bot("action_answer_question", SlotSet("declined", False)),
+        user("affirm"),
     )
     assert next_action(t) is None
 
 
 def test_another_question_after_a_decline_is_answered_by_the_rules() -> None:
-    t = tracker(user("ask_contraindications"), bot("action_answer_question", SlotSet("declined", True)),
-                user("ask_downtime"))
+    t = tracker(
+        user("ask_contraindications"),
+        bot("action_answer_question", SlotSet("declined", True)),
+        user("ask_downtime"),
+    )
     assert next_action(t) is None
 
 
-@pytest.mark.parametrize("intent", ["ask_downtime", "affirm", "thank", "nlu_fallback", "ask_reassurance"])
+@pytest.mark.parametrize(
+    "intent", ["ask_downtime", "affirm", "thank", "nlu_fallback", "ask_reassurance"]
+)
 def test_once_urgent_every_other_turn_gets_the_reminder(intent) -> None:
     t = with_slots(tracker(user("urgent_symptom"), bot("utter_urgent_symptom"), user(intent)),
                    urgent_flagged=True, urgency="now")
@@ -72,14 +84,20 @@ def test_once_urgent_every_other_turn_gets_the_reminder(intent) -> None:
 
 
 def test_a_reaction_to_call_about_today_gets_todays_reminder() -> None:
-    t = with_slots(tracker(user("urgent_symptom"), bot("utter_urgent_call_today"), user("ask_side_effects")),
-                   urgent_flagged=True, urgency="today")
+    t = with_slots(
+        tracker(user("urgent_symptom"), bot("utter_urgent_call_today"), user("ask_side_effects")),
+        urgent_flagged=True,
+        urgency="today",
+    )
     assert next_action(t) == "utter_urgent_reminder_today"
 
 
 def test_a_new_urgent_message_goes_to_the_urgent_rules() -> None:
-    t = with_slots(tracker(user("urgent_symptom"), bot("utter_urgent_symptom"), user("urgent_symptom")),
-                   urgent_flagged=True, urgency="now")
+    t = with_slots(
+        tracker(user("urgent_symptom"), bot("utter_urgent_symptom"), user("urgent_symptom")),
+        urgent_flagged=True,
+        urgency="now",
+    )
     assert next_action(t) is None
 
 

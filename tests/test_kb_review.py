@@ -72,7 +72,9 @@ def test_an_entry_is_not_reviewed_until_signed_off_and_then_says_by_whom(kb_copy
     (lambda d: d.update(title="Is it painful?"), "answers"),
     (lambda d: d["sources"].pop(), "page sentences"),
 ])
-def test_an_edit_to_the_answers_or_their_sources_makes_the_entry_due_again(kb_copy: Path, change, what) -> None:
+def test_an_edit_to_the_answers_or_their_sources_makes_the_entry_due_again(
+    kb_copy: Path, change, what
+) -> None:
     sign(kb_copy, "pain")
     edit(kb_copy / "pain.yml", change)
     pain = states(kb_copy)["pain"]
@@ -87,7 +89,9 @@ def test_a_variant_edit_counts_too(kb_copy: Path) -> None:
     assert states(kb_copy)["conditions_treated"].changed == ("answers",)
 
 
-def test_the_page_changing_around_a_quoted_sentence_makes_the_entry_due_again(kb_copy: Path) -> None:
+def test_the_page_changing_around_a_quoted_sentence_makes_the_entry_due_again(
+    kb_copy: Path,
+) -> None:
     sign_all(kb_copy)
     # A sentence added to the paragraph of pain's sources, the quotes untouched.
     quote = "Though the thought of needles may make you cringe, microneedling is not painful."
@@ -145,29 +149,46 @@ def test_two_admins_signing_off_at_once_both_land(kb_copy: Path) -> None:
     reviews = load_reviews(kb_copy)
     assert sorted(reviews) == sorted(ids)
     assert all(reviews[i].by == f"admin of {i}" for i in ids)
-    assert not [p.name for p in kb_copy.iterdir() if p.name.startswith(".reviews-")]  # no temp files left
+    assert not [
+        p.name for p in kb_copy.iterdir() if p.name.startswith(".reviews-")
+    ]  # no temp files left
 
 
 def validator_run(kb_dir: Path, strict: str) -> subprocess.CompletedProcess:
     """`make validate`'s first command, as the Makefile runs it."""
     return subprocess.run(
-        [str(VENV_BIN / "python"), "-m", "clinic.kb_validator"], cwd=ROOT,
-        env=base_env(KB_DIR=str(kb_dir), KB_REVIEW_STRICT=strict), capture_output=True, text=True, timeout=120,
+        [str(VENV_BIN / "python"), "-m", "clinic.kb_validator"],
+        cwd=ROOT,
+        env=base_env(KB_DIR=str(kb_dir), KB_REVIEW_STRICT=strict),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
-def test_make_validate_prints_each_entry_review_state_and_fails_in_strict_mode(kb_copy: Path) -> None:
+def test_make_validate_prints_each_entry_review_state_and_fails_in_strict_mode(
+    kb_copy: Path,
+) -> None:
     sign(kb_copy, "pain", by="Dr Ada Lovelace")
     edit(kb_copy / "pain.yml", lambda d: d.update(short=d["short"] + " Ask us."))
     sign(kb_copy, "downtime", by="Dr Ada Lovelace")
     relaxed = validator_run(kb_copy, "0")
     assert relaxed.returncode == 0, relaxed.stderr
-    lines = {line.split()[0]: line for line in relaxed.stdout.splitlines()[1:] if line.startswith("  ") and "grade" not in line and "full" not in line}
+    lines = {
+        line.split()[0]: line
+        for line in relaxed.stdout.splitlines()[1:]
+        if line.startswith("  ") and "grade" not in line and "full" not in line
+    }
     assert "reviewed (Dr Ada Lovelace" in lines["downtime"]
     assert "changed since review (Dr Ada Lovelace" in lines["pain"] and "answers" in lines["pain"]
     assert lines["sessions"].split(None, 1)[1] == NEVER
-    assert "pain main" in relaxed.stdout and "full" in relaxed.stdout  # the reading grades still print
+    assert (
+        "pain main" in relaxed.stdout and "full" in relaxed.stdout
+    )  # the reading grades still print
     assert "15 of 16 entries need a clinician's review" in relaxed.stderr
     strict = validator_run(kb_copy, "1")
     assert strict.returncode == 1
-    assert "entry 'pain': changed since review" in strict.stderr and "entry 'downtime'" not in strict.stderr
+    assert (
+        "entry 'pain': changed since review" in strict.stderr
+        and "entry 'downtime'" not in strict.stderr
+    )

@@ -34,7 +34,10 @@ def test_pipeline_components(nlp) -> None:
         ("Ice-pick scars on my Cheeks", [("condition", "ice-pick scars"), ("body_area", "cheeks")]),
         ("does it help acne scarring", [("condition", "acne scars")]),
         ("stretchmarks on my thighs", [("condition", "stretch marks"), ("body_area", "legs")]),
-        ("im on accutane and pregnant", [("health_factor", "isotretinoin"), ("health_factor", "pregnancy")]),
+        (
+            "im on accutane and pregnant",
+            [("health_factor", "isotretinoin"), ("health_factor", "pregnancy")],
+        ),
         ("i have melazma", [("condition", "melasma")]),
         ("how long until I can go back to work", []),
         ("does it burn", []),
@@ -50,7 +53,9 @@ def test_the_lookup_lemmatizer_is_saved_with_the_pipeline(nlp) -> None:
 
 def test_every_term_is_recognised(nlp) -> None:
     """Each listed way of writing a term finds it (and every term has one)."""
-    terms = yaml.safe_load((Path(__file__).resolve().parent.parent / "data/kb/terms.yml").read_text())
+    terms = yaml.safe_load(
+        (Path(__file__).resolve().parent.parent / "data/kb/terms.yml").read_text()
+    )
     missed = [
         (etype, value, phrase)
         for etype, values in terms.items()

@@ -20,7 +20,9 @@ def test_accuracy_and_confusion() -> None:
 
 def test_f1_per_label_and_macro() -> None:
     # a: tp 1, fp 1 (c->a), fn 1 -> F1 0.5; b: tp 2, fp 1, fn 0 -> 0.8; c: never right -> 0
-    assert metrics.f1_by_label(PAIRS, ["a", "b", "c"]) == pytest.approx({"a": 0.5, "b": 0.8, "c": 0.0})
+    assert metrics.f1_by_label(PAIRS, ["a", "b", "c"]) == pytest.approx(
+        {"a": 0.5, "b": 0.8, "c": 0.0}
+    )
     assert metrics.macro_f1(PAIRS, ["a", "b", "c"]) == pytest.approx(1.3 / 3)
 
 
@@ -30,8 +32,20 @@ def test_worst_confusions_most_frequent_first() -> None:
 
 
 def test_safety_rates() -> None:
-    assert metrics.routed_away_share(["out_of_scope", "nlu_fallback", "ask_pain", "out_of_scope"]) == 0.75
-    assert metrics.urgent_recall([("urgent_symptom", "urgent_symptom"), ("urgent_symptom", "ask_pain"), ("x", "urgent_symptom")]) == 0.5
+    assert (
+        metrics.routed_away_share(["out_of_scope", "nlu_fallback", "ask_pain", "out_of_scope"])
+        == 0.75
+    )
+    assert (
+        metrics.urgent_recall(
+            [
+                ("urgent_symptom", "urgent_symptom"),
+                ("urgent_symptom", "ask_pain"),
+                ("x", "urgent_symptom"),
+            ]
+        )
+        == 0.5
+    )
     assert metrics.false_urgent_rate(["ask_pain"] * 49 + ["urgent_symptom"]) == pytest.approx(0.02)
 
 
@@ -111,8 +125,22 @@ pipeline:
     random_state: 1
 """)
     assert len(read_examples(test)) == 5
-    main(["--config-dir", str(configs), "--train-data", str(train), "--test", str(test),
-          "--not-urgent", str(not_urgent), "--models", str(tmp_path / "models"), "--out", str(tmp_path / "out")])
+    main(
+        [
+            "--config-dir",
+            str(configs),
+            "--train-data",
+            str(train),
+            "--test",
+            str(test),
+            "--not-urgent",
+            str(not_urgent),
+            "--models",
+            str(tmp_path / "models"),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     printed = capsys.readouterr().out
     row = next(line for line in printed.splitlines() if line.startswith("| tiny |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
@@ -123,6 +151,20 @@ pipeline:
     assert "| tiny |" in report and "confusion-tiny.png" in report
     assert (tmp_path / "out" / "confusion-tiny.png").stat().st_size > 1000
     # a second run reuses the trained model
-    main(["--config-dir", str(configs), "--train-data", str(train), "--test", str(test),
-          "--not-urgent", str(not_urgent), "--models", str(tmp_path / "models"), "--out", str(tmp_path / "out")])
+    main(
+        [
+            "--config-dir",
+            str(configs),
+            "--train-data",
+            str(train),
+            "--test",
+            str(test),
+            "--not-urgent",
+            str(not_urgent),
+            "--models",
+            str(tmp_path / "models"),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert "cached |" in capsys.readouterr().out

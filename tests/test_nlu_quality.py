@@ -26,7 +26,9 @@ REAL_IN_SCOPE_FLOOR = 0.93
 @pytest.fixture(scope="module")
 def scores(model_path: Path):
     held_out = HeldOutSet.load(MEASURED / "heldout.yml", MEASURED / "not_urgent.txt")
-    return evaluate_model("shipped", model_path, held_out, real=real_set.load(MEASURED / "real-messages.jsonl"))
+    return evaluate_model(
+        "shipped", model_path, held_out, real=real_set.load(MEASURED / "real-messages.jsonl")
+    )
 
 
 def test_in_scope_accuracy(scores) -> None:

@@ -36,7 +36,9 @@ def postgres() -> Iterator[Postgres]:
 
 
 @pytest.fixture(scope="module")
-def assistant(model_path: Path, postgres: Postgres, twilio: FakeTwilio, tmp_path_factory) -> Iterator[Servers]:
+def assistant(
+    model_path: Path, postgres: Postgres, twilio: FakeTwilio, tmp_path_factory
+) -> Iterator[Servers]:
     servers, procs = start_servers(
         model_path, tmp_path_factory.mktemp("assistant-pg"),
         TRACKER_STORE_URL=postgres.url("rasa"), **sms_settings(twilio),
@@ -52,7 +54,9 @@ def web_sender() -> str:
 
 
 def stored_events(postgres: Postgres, sender: str) -> List[dict]:
-    rows = postgres.query("rasa", "SELECT data FROM events WHERE sender_id = %s ORDER BY id", (sender,))
+    rows = postgres.query(
+        "rasa", "SELECT data FROM events WHERE sender_id = %s ORDER BY id", (sender,)
+    )
     return [json.loads(data) for (data,) in rows]
 
 
@@ -66,11 +70,15 @@ def test_conversations_live_in_postgresql_and_survive_a_restart(
     restart_rasa(assistant)
     # The follow-up is understood only if Rasa reloaded the conversation from PostgreSQL.
     forehead = assistant.send(web_sender, "what about my forehead?")
-    assert forehead[-1]["text"] == KB.entries["needle_depth"].variants["body_area"]["forehead"].answer
+    assert (
+        forehead[-1]["text"] == KB.entries["needle_depth"].variants["body_area"]["forehead"].answer
+    )
     assistant.send(web_sender, "can I speak to a real person please")
 
 
-def test_sms_keeps_its_state_in_postgresql(assistant: Servers, postgres: Postgres, twilio: FakeTwilio) -> None:
+def test_sms_keeps_its_state_in_postgresql(
+    assistant: Servers, postgres: Postgres, twilio: FakeTwilio
+) -> None:
     text_in(assistant, NUMBER, "2 days after microneedling I have a fever and pus on my cheek")
     [urgent] = twilio.wait_for(NUMBER, 1)
     assert urgent.startswith("What you describe could be a complication")
@@ -79,12 +87,17 @@ def test_sms_keeps_its_state_in_postgresql(assistant: Servers, postgres: Postgre
     time.sleep(2)
     assert twilio.messages_to(NUMBER) == [urgent]  # nothing after STOP
     [(opt_outs,)] = postgres.query("rasa", "SELECT COUNT(*) FROM sms_opt_outs")
-    [(callbacks,)] = postgres.query("rasa", "SELECT COUNT(*) FROM sms_callbacks WHERE reason = 'urgent'")
+    [(callbacks,)] = postgres.query(
+        "rasa", "SELECT COUNT(*) FROM sms_callbacks WHERE reason = 'urgent'"
+    )
     assert opt_outs == 1 and callbacks == 1
     digits = NUMBER.lstrip("+")
     for table in ("events", "sms_inbound", "sms_opt_outs", "sms_callbacks"):
-        [(hits,)] = postgres.query("rasa", f"SELECT COUNT(*) FROM {table} WHERE CAST({table} AS TEXT) LIKE %s",
-                                   (f"%{digits}%",))
+        [(hits,)] = postgres.query(
+            "rasa",
+            f"SELECT COUNT(*) FROM {table} WHERE CAST({table} AS TEXT) LIKE %s",
+            (f"%{digits}%",),
+        )
         assert hits == 0, f"the phone number is stored in plain text in {table}"
 
 
@@ -122,19 +135,27 @@ def test_the_console_reads_postgresql_and_keeps_its_own_data_there(
     patient = [m for s in detail["sessions"] for m in s["messages"] if m["role"] == "patient"]
     assert [m["intent"] for m in patient][0] == "ask_needle_depth"
     # users, the index and the audit log are in the console's PostgreSQL database
-    [(users,)] = postgres.query("console", "SELECT COUNT(*) FROM review_user WHERE username = 'admin'")
+    [(users,)] = postgres.query(
+        "console", "SELECT COUNT(*) FROM review_user WHERE username = 'admin'"
+    )
     [(views,)] = postgres.query(
         "console", "SELECT COUNT(*) FROM review_auditentry WHERE action = 'view_transcript'")
     assert users == 1 and views >= 1
 
 
-def test_reveal_decrypts_the_sms_call_back_number(staff: requests.Session, console: Console) -> None:
+def test_reveal_decrypts_the_sms_call_back_number(
+    staff: requests.Session, console: Console
+) -> None:
     [sms] = listed(staff, console, channel="sms").values()
     transcript = f"{console.url}/conversations/{sms['label']}/"
     assert NUMBER not in staff.get(transcript, timeout=30).text
     revealed = staff.post(f"{transcript}reveal", timeout=30, data={
         "csrfmiddlewaretoken": csrf_token(staff, transcript), "reason": "calling back"})
-    assert revealed.status_code == 200 and revealed.url == f"{transcript}revealed" and NUMBER in revealed.text
+    assert (
+        revealed.status_code == 200
+        and revealed.url == f"{transcript}revealed"
+        and NUMBER in revealed.text
+    )
 
 
 def test_deletion_and_purge_remove_rows_from_postgresql(
@@ -145,16 +166,23 @@ def test_deletion_and_purge_remove_rows_from_postgresql(
     then = time.time() - 200 * 86400
     event = {"event": "user", "timestamp": then, "text": "does it hurt?",
              "parse_data": {"intent": {"name": "ask_pain", "confidence": 0.99}, "entities": []}}
-    postgres.query("rasa", "INSERT INTO events (sender_id, type_name, timestamp, intent_name, data) "
-                     "VALUES (%s, 'user', %s, 'ask_pain', %s)", (old, then, json.dumps(event)))
+    postgres.query(
+        "rasa",
+        "INSERT INTO events (sender_id, type_name, timestamp, intent_name, data) "
+        "VALUES (%s, 'user', %s, 'ask_pain', %s)",
+        (old, then, json.dumps(event)),
+    )
     recent = f"pg-delete-{uuid.uuid4().hex[:8]}"
     assistant.send(recent, "does microneedling hurt?")
     conversations = listed(staff, console)
     assert {console.label(old), console.label(recent)} <= set(conversations)
 
     transcript = f"{console.url}/conversations/{console.label(recent)}/"
-    deleted = staff.post(f"{transcript}delete", data={"csrfmiddlewaretoken": csrf_token(staff, transcript),
-                                                      "confirm": "on"}, timeout=30)
+    deleted = staff.post(
+        f"{transcript}delete",
+        data={"csrfmiddlewaretoken": csrf_token(staff, transcript), "confirm": "on"},
+        timeout=30,
+    )
     assert deleted.status_code == 200 and console.label(recent) not in listed(staff, console)
     assert stored_events(postgres, recent) == []
 

@@ -30,7 +30,9 @@ def test_rasa_data_validate_is_clean() -> None:
     assert run.returncode == 0, output[-3000:]
     # Rasa warns about responses no rule or story names; ours are only those the
     # actions, the policy or the channels send (a response used nowhere would fail here).
-    unused = set(re.findall(r"The utterance '(utter_\w+)' is not used in any story or rule", output))
+    unused = set(
+        re.findall(r"The utterance '(utter_\w+)' is not used in any story or rule", output)
+    )
     assert unused <= responses_sent_by_code(), unused - responses_sent_by_code()
     other = [
         line for line in output.splitlines()
@@ -48,4 +50,8 @@ def test_conversation_stories_pass(model_path: Path, tmp_path: Path) -> None:
     failed = tmp_path / "failed_test_stories.yml"
     details = failed.read_text() if failed.exists() else ""
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:] + details
-    assert "none of the test stories failed" in details or not details.strip() or "# None of the test stories failed" in details
+    assert (
+        "none of the test stories failed" in details
+        or not details.strip()
+        or "# None of the test stories failed" in details
+    )

@@ -23,7 +23,10 @@ URGENT = [
     ("there's a red line going up from the spot on my hand", "spreading redness"),
     ("my cheek is hot to the touch", "spreading redness"),
     ("pain is getting worse every day", "worsening pain"),
-    ("Day 4. The redness was fading but now it's come back worse and spreading", "spreading redness"),
+    (
+        "Day 4. The redness was fading but now it's come back worse and spreading",
+        "spreading redness",
+    ),
     ("severe pain in both cheeks", "severe pain"),
     ("the pain is unbearable", "severe pain"),
     ("my lips are swelling up", "swelling of the face"),
@@ -85,8 +88,14 @@ def test_ordinary_effects_negations_and_hypotheticals_are_not_red_flags(text: st
 def message(text: str, intent: str, confidence: float = 0.9) -> Message:
     msg = Message(data={TEXT: text})
     msg.set(INTENT, {"name": intent, "confidence": confidence}, add_to_output=True)
-    msg.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": confidence},
-                                 {"name": "urgent_symptom", "confidence": 0.05}], add_to_output=True)
+    msg.set(
+        INTENT_RANKING_KEY,
+        [
+            {"name": intent, "confidence": confidence},
+            {"name": "urgent_symptom", "confidence": 0.05},
+        ],
+        add_to_output=True,
+    )
     return msg
 
 
@@ -198,11 +207,19 @@ def test_headings_and_general_questions_are_not_reports(text: str) -> None:
 def test_a_learned_urgent_guess_needs_someone_speaking_of_themselves() -> None:
     """The classifier and the detector learn stories; a heading or a general
     question about complications is answered as one, not flagged."""
-    [heading] = RedFlagGate(RedFlagGate.get_default_config()).process([Message(data={TEXT: "Warning Signs Of A Bad Reaction"})])
+    [heading] = RedFlagGate(RedFlagGate.get_default_config()).process(
+        [Message(data={TEXT: "Warning Signs Of A Bad Reaction"})]
+    )
     msg = Message(data={TEXT: "What are the warning signs of a bad reaction to microneedling?"})
     msg.set(INTENT, {"name": "urgent_symptom", "confidence": 0.6}, add_to_output=True)
-    msg.set(INTENT_RANKING_KEY, [{"name": "urgent_symptom", "confidence": 0.6},
-                                 {"name": "ask_side_effects", "confidence": 0.3}], add_to_output=True)
+    msg.set(
+        INTENT_RANKING_KEY,
+        [
+            {"name": "urgent_symptom", "confidence": 0.6},
+            {"name": "ask_side_effects", "confidence": 0.3},
+        ],
+        add_to_output=True,
+    )
     [msg] = RedFlagGate(RedFlagGate.get_default_config()).process([msg])
     assert msg.get(INTENT)["name"] == "ask_side_effects" and urgency(msg) == []
     assert heading.get(INTENT) is None
@@ -210,8 +227,12 @@ def test_a_learned_urgent_guess_needs_someone_speaking_of_themselves() -> None:
     assert story.get(INTENT)["name"] == "urgent_symptom" and urgency(story) == ["today"]
 
 
-@pytest.mark.parametrize("text", ["i think i have a uti", "my knee has been aching for weeks and the GP won't see me"])
-def test_a_learned_urgent_guess_about_something_else_than_skin_is_not_the_clinics(text: str) -> None:
+@pytest.mark.parametrize(
+    "text", ["i think i have a uti", "my knee has been aching for weeks and the GP won't see me"]
+)
+def test_a_learned_urgent_guess_about_something_else_than_skin_is_not_the_clinics(
+    text: str,
+) -> None:
     msg = Message(data={TEXT: text})
     msg.set(INTENT, {"name": "urgent_symptom", "confidence": 0.7}, add_to_output=True)
     msg.set(INTENT_RANKING_KEY, [{"name": "urgent_symptom", "confidence": 0.7},
@@ -220,14 +241,26 @@ def test_a_learned_urgent_guess_about_something_else_than_skin_is_not_the_clinic
     assert msg.get(INTENT)["name"] == "out_of_scope" and urgency(msg) == []
 
 
-@pytest.mark.parametrize("text", ["I had microneedling on my face last week", "had my third session on my cheeks yesterday",
-                                  "my treatment was on monday, on my forehead"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had microneedling on my face last week",
+        "had my third session on my cheeks yesterday",
+        "my treatment was on monday, on my forehead",
+    ],
+)
 def test_a_learned_urgent_guess_needs_something_happening_to_the_skin(text: str) -> None:
     """Saying one was treated is the start of many stories, not a complication."""
     msg = Message(data={TEXT: text})
     msg.set(INTENT, {"name": "urgent_symptom", "confidence": 0.7}, add_to_output=True)
-    msg.set(INTENT_RANKING_KEY, [{"name": "urgent_symptom", "confidence": 0.7},
-                                 {"name": "ask_side_effects", "confidence": 0.2}], add_to_output=True)
+    msg.set(
+        INTENT_RANKING_KEY,
+        [
+            {"name": "urgent_symptom", "confidence": 0.7},
+            {"name": "ask_side_effects", "confidence": 0.2},
+        ],
+        add_to_output=True,
+    )
     [msg] = RedFlagGate(RedFlagGate.get_default_config()).process([msg])
     assert msg.get(INTENT)["name"] == "ask_side_effects" and urgency(msg) == []
 
@@ -235,10 +268,18 @@ def test_a_learned_urgent_guess_needs_something_happening_to_the_skin(text: str)
 def test_an_unsure_learned_urgent_guess_is_not_an_emergency() -> None:
     """Normal redness on day 3, read as urgent at 0.4 by the classifier alone
     (the detector, at 0.87 and above, would have set a higher confidence)."""
-    msg = Message(data={TEXT: "I had microneedling 3 days ago and my face is still red, is that normal?"})
+    msg = Message(
+        data={TEXT: "I had microneedling 3 days ago and my face is still red, is that normal?"}
+    )
     msg.set(INTENT, {"name": "urgent_symptom", "confidence": 0.41}, add_to_output=True)
-    msg.set(INTENT_RANKING_KEY, [{"name": "urgent_symptom", "confidence": 0.41},
-                                 {"name": "ask_side_effects", "confidence": 0.3}], add_to_output=True)
+    msg.set(
+        INTENT_RANKING_KEY,
+        [
+            {"name": "urgent_symptom", "confidence": 0.41},
+            {"name": "ask_side_effects", "confidence": 0.3},
+        ],
+        add_to_output=True,
+    )
     [msg] = RedFlagGate(RedFlagGate.get_default_config()).process([msg])
     assert msg.get(INTENT)["name"] == "ask_side_effects" and urgency(msg) == []
     sure = gated("I had microneedling 3 days ago and my face is raw and weeping", "urgent_symptom")

@@ -60,15 +60,28 @@ def loose_umask() -> Iterator[None]:
 def start(command: List[str], **env: str) -> subprocess.CompletedProcess:
     """Runs a server that is expected to stop by itself (refusing, or a one-off command)."""
     try:
-        return subprocess.run(command, cwd=ROOT, env=base_env(**env), capture_output=True, text=True, timeout=30)
+        return subprocess.run(
+            command, cwd=ROOT, env=base_env(**env), capture_output=True, text=True, timeout=30
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"{command[1:3]} did not stop within 30 s: it started instead of refusing")
 
 
 def without_secrets(var: Path, **env: str) -> Dict[str, str]:
     """Production, with none of the secrets (whatever the developer's shell has)."""
-    names = ("WEBCHAT_SESSION_SECRET", "CONSOLE_SECRET_KEY", "CONSOLE_LABEL_KEY", "SMS_ID_SECRET", "SMS_ENCRYPTION_KEY",
-             "RASA_AUTH_TOKEN", "REST_CHANNEL_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "SMS_WEBHOOK_URL")
+    names = (
+        "WEBCHAT_SESSION_SECRET",
+        "CONSOLE_SECRET_KEY",
+        "CONSOLE_LABEL_KEY",
+        "SMS_ID_SECRET",
+        "SMS_ENCRYPTION_KEY",
+        "RASA_AUTH_TOKEN",
+        "REST_CHANNEL_TOKEN",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_NUMBER",
+        "SMS_WEBHOOK_URL",
+    )
     return {"CLINIC_ENV": "production", "VAR_DIR": str(var), **{name: "" for name in names}, **env}
 
 
@@ -80,30 +93,79 @@ CONSOLE = ["console/serve.py"]
 MANAGE = ["console/manage.py", "create_staff_user", "--username", "x", "--role", "staff"]
 
 
-@pytest.mark.parametrize("server, env, expected", [
-    (RASA, {}, ["WEBCHAT_SESSION_SECRET"]),
-    (RASA, {"WEBCHAT_SESSION_SECRET": LONG, **SMS_ON}, ["SMS_ID_SECRET", "SMS_ENCRYPTION_KEY"]),
-    (RASA, {"WEBCHAT_SESSION_SECRET": LONG, "TWILIO_ACCOUNT_SID": "ACx"},
-     ["SMS is half configured", "TWILIO_AUTH_TOKEN", "SMS_WEBHOOK_URL"]),
-    (RASA, {"WEBCHAT_SESSION_SECRET": "short", "RASA_AUTH_TOKEN": "1234", "REST_CHANNEL_TOKEN": "abcd"},
-     ["shorter than 32 characters: WEBCHAT_SESSION_SECRET, RASA_AUTH_TOKEN, REST_CHANNEL_TOKEN"]),
-    (RASA, {"CLINIC_ENV": "local", "SMS_ENCRYPTION_KEY": "not-a-key", **SMS_ON}, ["SMS_ENCRYPTION_KEY is not a Fernet key"]),
-    (CONSOLE, {}, ["CONSOLE_SECRET_KEY", "CONSOLE_LABEL_KEY"]),
-    (MANAGE, {}, ["CONSOLE_SECRET_KEY", "CONSOLE_LABEL_KEY"]),
-    (CONSOLE, {"CONSOLE_SECRET_KEY": LONG, "CONSOLE_LABEL_KEY": LONG, **SMS_ON}, ["SMS_ENCRYPTION_KEY"]),
-    (["-m", "scripts.serve_actions"], {"CLINIC_ENV": "prod"}, ["CLINIC_ENV must be 'local' or 'production'"]),
-    (["webchat/serve.py"], {"CLINIC_ENV": "prod"}, ["CLINIC_ENV must be 'local' or 'production'"]),
-], ids=["rasa", "rasa-sms", "rasa-half-sms", "rasa-short", "rasa-bad-fernet", "console", "manage.py",
-        "console-sms", "actions-typo", "webchat-typo"])
+@pytest.mark.parametrize(
+    "server, env, expected",
+    [
+        (RASA, {}, ["WEBCHAT_SESSION_SECRET"]),
+        (RASA, {"WEBCHAT_SESSION_SECRET": LONG, **SMS_ON}, ["SMS_ID_SECRET", "SMS_ENCRYPTION_KEY"]),
+        (
+            RASA,
+            {"WEBCHAT_SESSION_SECRET": LONG, "TWILIO_ACCOUNT_SID": "ACx"},
+            ["SMS is half configured", "TWILIO_AUTH_TOKEN", "SMS_WEBHOOK_URL"],
+        ),
+        (
+            RASA,
+            {
+                "WEBCHAT_SESSION_SECRET": "short",
+                "RASA_AUTH_TOKEN": "1234",
+                "REST_CHANNEL_TOKEN": "abcd",
+            },
+            [
+                "shorter than 32 characters: "
+                "WEBCHAT_SESSION_SECRET, RASA_AUTH_TOKEN, REST_CHANNEL_TOKEN"
+            ],
+        ),
+        (
+            RASA,
+            {"CLINIC_ENV": "local", "SMS_ENCRYPTION_KEY": "not-a-key", **SMS_ON},
+            ["SMS_ENCRYPTION_KEY is not a Fernet key"],
+        ),
+        (CONSOLE, {}, ["CONSOLE_SECRET_KEY", "CONSOLE_LABEL_KEY"]),
+        (MANAGE, {}, ["CONSOLE_SECRET_KEY", "CONSOLE_LABEL_KEY"]),
+        (
+            CONSOLE,
+            {"CONSOLE_SECRET_KEY": LONG, "CONSOLE_LABEL_KEY": LONG, **SMS_ON},
+            ["SMS_ENCRYPTION_KEY"],
+        ),
+        (
+            ["-m", "scripts.serve_actions"],
+            {"CLINIC_ENV": "prod"},
+            ["CLINIC_ENV must be 'local' or 'production'"],
+        ),
+        (
+            ["webchat/serve.py"],
+            {"CLINIC_ENV": "prod"},
+            ["CLINIC_ENV must be 'local' or 'production'"],
+        ),
+    ],
+    ids=[
+        "rasa",
+        "rasa-sms",
+        "rasa-half-sms",
+        "rasa-short",
+        "rasa-bad-fernet",
+        "console",
+        "manage.py",
+        "console-sms",
+        "actions-typo",
+        "webchat-typo",
+    ],
+)
 def test_a_server_without_its_secrets_refuses_to_start_and_says_what_is_missing(
     tmp_path: Path, server: List[str], env: Dict[str, str], expected: List[str],
 ) -> None:
     # The refusal comes before the model is read: no model is needed.
-    command = rasa_command(Path("models/none.tar.gz"), free_port()) if server == RASA else [PYTHON, *server]
+    command = (
+        rasa_command(Path("models/none.tar.gz"), free_port())
+        if server == RASA
+        else [PYTHON, *server]
+    )
     started = time.monotonic()
     run = start(command, **without_secrets(tmp_path / "var", **env))
     assert run.returncode != 0
-    assert "refusing to start" in run.stderr or "CLINIC_ENV must be" in run.stderr, run.stderr[-2000:]
+    assert "refusing to start" in run.stderr or "CLINIC_ENV must be" in run.stderr, run.stderr[
+        -2000:
+    ]
     for words in expected:
         assert words in run.stderr, run.stderr[-2000:]
     assert "Traceback" not in run.stderr
@@ -116,13 +178,19 @@ def test_bin_serve_names_every_missing_secret_before_starting_any_server(tmp_pat
     run = start([PYTHON, "-m", "clinic.keys", "actions", "rasa", "webchat", "console"],
                 **without_secrets(tmp_path / "var", **SMS_ON))
     assert run.returncode != 0
-    for line in ("rasa: not set in the environment: WEBCHAT_SESSION_SECRET, SMS_ID_SECRET, SMS_ENCRYPTION_KEY",
-                 "console: not set in the environment: CONSOLE_SECRET_KEY, CONSOLE_LABEL_KEY, SMS_ENCRYPTION_KEY"):
+    for line in (
+        "rasa: not set in the environment: "
+        "WEBCHAT_SESSION_SECRET, SMS_ID_SECRET, SMS_ENCRYPTION_KEY",
+        "console: not set in the environment: "
+        "CONSOLE_SECRET_KEY, CONSOLE_LABEL_KEY, SMS_ENCRYPTION_KEY",
+    ):
         assert line in run.stderr, run.stderr
     assert "actions:" not in run.stderr and "webchat:" not in run.stderr  # they need no secret
 
 
-def test_a_console_command_runs_in_production_with_its_secret_and_writes_no_key(tmp_path: Path) -> None:
+def test_a_console_command_runs_in_production_with_its_secret_and_writes_no_key(
+    tmp_path: Path,
+) -> None:
     var = tmp_path / "var"
     run = start([PYTHON, "console/manage.py", "check"],
                 **without_secrets(var, CONSOLE_SECRET_KEY=LONG, CONSOLE_LABEL_KEY=LONG))
@@ -138,12 +206,18 @@ print(local_key("RACE_KEY", "race-key", lambda: os.urandom(32).hex().encode()).d
 """
 
 
-def test_processes_starting_together_in_local_mode_share_one_private_key(tmp_path: Path, loose_umask: None) -> None:
+def test_processes_starting_together_in_local_mode_share_one_private_key(
+    tmp_path: Path, loose_umask: None
+) -> None:
     var = tmp_path / "new" / "var"
     env = base_env(VAR_DIR=str(var), CLINIC_ENV="local", RACE_KEY="")
     at = time.time() + 4  # after every interpreter has started
-    procs = [subprocess.Popen([PYTHON, "-c", RACE, str(at)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-             for _ in range(8)]
+    procs = [
+        subprocess.Popen(
+            [PYTHON, "-c", RACE, str(at)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(8)
+    ]
     keys = {proc.communicate(timeout=60)[0].strip() for proc in procs}
     assert len(keys) == 1 and len(keys.pop()) == 64
     assert [p.name for p in var.iterdir()] == ["race-key"]  # no temporary file left behind
@@ -188,7 +262,13 @@ def production(model_path: Path, var: Path, twilio) -> Iterator[Servers]:
 @pytest.fixture(scope="module")
 def console(production: Servers, var: Path) -> Iterator[Console]:
     running = start_console(
-        var.parent, production.tracker_db, {}, VAR_DIR=str(var), CLINIC_ENV="local", CONSOLE_SECRET_KEY="", CONSOLE_LABEL_KEY="",
+        var.parent,
+        production.tracker_db,
+        {},
+        VAR_DIR=str(var),
+        CLINIC_ENV="local",
+        CONSOLE_SECRET_KEY="",
+        CONSOLE_LABEL_KEY="",
         CONSOLE_DATABASE_URL=f"sqlite:///{var / 'console.db'}",
     )
     yield running
@@ -198,20 +278,38 @@ def console(production: Servers, var: Path) -> Iterator[Console]:
 # -- the Rasa API token ---------------------------------------------------------------------------
 
 
-def test_the_api_token_is_on_no_command_line_and_the_api_still_needs_it(production: Servers) -> None:
+def test_the_api_token_is_on_no_command_line_and_the_api_still_needs_it(
+    production: Servers,
+) -> None:
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             assert TOKEN not in cmdline.read_bytes().decode(errors="replace"), cmdline
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue  # a process that ended while we looked, or not ours
     assert requests.get(f"{production.rasa_url}/status", timeout=10).status_code == 401
-    assert requests.get(f"{production.rasa_url}/status", params={"token": "wrong"}, timeout=10).status_code == 401
-    assert requests.get(f"{production.rasa_url}/status", params={"token": TOKEN}, timeout=10).status_code == 200
+    assert (
+        requests.get(
+            f"{production.rasa_url}/status", params={"token": "wrong"}, timeout=10
+        ).status_code
+        == 401
+    )
+    assert (
+        requests.get(
+            f"{production.rasa_url}/status", params={"token": TOKEN}, timeout=10
+        ).status_code
+        == 200
+    )
 
 
 def test_a_token_on_the_command_line_is_refused() -> None:
-    run = subprocess.run(rasa_command(Path("models/none.tar.gz"), free_port()) + ["--auth-token", "x" * 40],
-                         cwd=ROOT, env=base_env(), capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        rasa_command(Path("models/none.tar.gz"), free_port()) + ["--auth-token", "x" * 40],
+        cwd=ROOT,
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode != 0 and "RASA_AUTH_TOKEN" in run.stderr
 
 

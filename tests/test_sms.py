@@ -33,7 +33,9 @@ numbers = (f"+1555010{n:04d}" for n in itertools.count(1000))
 @pytest.fixture(scope="module")
 def sms(model_path, tmp_path_factory, twilio) -> Iterator[Servers]:
     workdir = tmp_path_factory.mktemp("sms")
-    servers, _ = start_servers(model_path, workdir, **sms_settings(twilio, SMS_RATE_LIMIT=str(RATE_LIMIT)))
+    servers, _ = start_servers(
+        model_path, workdir, **sms_settings(twilio, SMS_RATE_LIMIT=str(RATE_LIMIT))
+    )
     yield servers
     for proc in reversed(servers.procs):
         stop(proc)
@@ -48,7 +50,9 @@ def segments_ok(body: str) -> bool:
     return is_gsm7(body) and septets(body) <= 306 if is_gsm7(body) else len(body) <= 134
 
 
-def test_unsigned_or_badly_signed_requests_are_refused_and_leave_no_trace(sms, twilio, number) -> None:
+def test_unsigned_or_badly_signed_requests_are_refused_and_leave_no_trace(
+    sms, twilio, number
+) -> None:
     form = {"From": number, "Body": "does it hurt", "MessageSid": "SMforged1"}
     assert post(sms, form, signature=None).status_code == 403
     assert post(sms, form, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
@@ -60,8 +64,16 @@ def test_unsigned_or_badly_signed_requests_are_refused_and_leave_no_trace(sms, t
     with sqlite3.connect(sms.tracker_db) as db:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
         if "sms_inbound" in tables:
-            assert db.execute("SELECT COUNT(*) FROM sms_inbound WHERE message_sid='SMforged1'").fetchone()[0] == 0
-        assert db.execute("SELECT COUNT(*) FROM events WHERE data LIKE '%does it hurt%'").fetchone()[0] == 0
+            assert (
+                db.execute(
+                    "SELECT COUNT(*) FROM sms_inbound WHERE message_sid='SMforged1'"
+                ).fetchone()[0]
+                == 0
+            )
+        assert (
+            db.execute("SELECT COUNT(*) FROM events WHERE data LIKE '%does it hurt%'").fetchone()[0]
+            == 0
+        )
 
 
 def test_a_question_gets_one_short_reply_on_the_right_topic(sms, twilio, number) -> None:
@@ -95,12 +107,16 @@ def test_buttons_become_numbered_options_and_a_number_picks_one(sms, twilio, num
     assert bodies[1].startswith(first_related.main.short[:40])
 
 
-def test_two_questions_by_text_get_one_answer_and_the_other_as_the_first_option(sms, twilio, number) -> None:
+def test_two_questions_by_text_get_one_answer_and_the_other_as_the_first_option(
+    sms, twilio, number
+) -> None:
     """Issue 13 item 7 on SMS: one short answer within two segments, the second
     question offered first among the numbered options, and it works."""
     text_in(sms, number, "hi")
     twilio.wait_for(number, 1)  # the notice goes with the first reply
-    text_in(sms, number, "does it hurt and how many sessions will I need?")  # sessions: not among pain's related topics
+    text_in(
+        sms, number, "does it hurt and how many sessions will I need?"
+    )  # sessions: not among pain's related topics
     [_, body] = twilio.wait_for(number, 2)
     assert segments_ok(body), (len(body), body)
     assert body.startswith(KB.entries["pain"].main.short[:30]), body
@@ -132,7 +148,12 @@ def test_help_gives_the_clinic_and_never_reaches_the_nlu(sms, twilio, number) ->
     [body] = twilio.wait_for(number, 1)
     assert CLINIC.name in body and CLINIC.phone in body and "STOP" in body
     with sqlite3.connect(sms.tracker_db) as db:
-        assert db.execute("SELECT COUNT(*) FROM events WHERE type_name='user' AND data LIKE '%\"help\"%'").fetchone()[0] == 0
+        assert (
+            db.execute(
+                "SELECT COUNT(*) FROM events WHERE type_name='user' AND data LIKE '%\"help\"%'"
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_a_retried_message_is_answered_once(sms, twilio, number) -> None:
@@ -172,13 +193,17 @@ def test_emoji_in_and_gsm7_out(sms, twilio, number) -> None:
     assert is_gsm7(body) and septets(body) <= 306
 
 
-def test_urgent_reply_goes_first_and_whole_and_keeps_the_number_encrypted(sms, twilio, number) -> None:
+def test_urgent_reply_goes_first_and_whole_and_keeps_the_number_encrypted(
+    sms, twilio, number
+) -> None:
     text_in(sms, number, "2 days after microneedling I have a fever and pus on my cheek")
     [body] = twilio.wait_for(number, 1)
     assert body.startswith("What you describe could be a complication")
     assert CLINIC.phone in body and CLINIC.emergency_number in body
     with sqlite3.connect(sms.tracker_db) as db:
-        rows = db.execute("SELECT conversation_id, number_encrypted, reason FROM sms_callbacks").fetchall()
+        rows = db.execute(
+            "SELECT conversation_id, number_encrypted, reason FROM sms_callbacks"
+        ).fetchall()
     mine = [r for r in rows if r[2] == "urgent"]
     assert mine and all(number not in r[1] for r in mine)
     key = sms.env["SMS_ENCRYPTION_KEY"].encode()
@@ -201,16 +226,31 @@ def test_no_phone_number_in_logs_or_tracker_store(sms, twilio) -> None:
 
 def test_twilio_signs_its_empty_fields_too(sms, twilio, number) -> None:
     # What Twilio really posts: many fields, several of them empty.
-    form = {"From": number, "To": CLINIC_NUMBER, "Body": "does it hurt?", "MessageSid": f"SM{uuid.uuid4().hex}",
-            "AccountSid": ACCOUNT_SID, "NumMedia": "0", "NumSegments": "1", "SmsStatus": "received",
-            "FromCity": "", "FromState": "", "FromZip": "", "FromCountry": "US", "ToCity": "", "ToZip": ""}
+    form = {
+        "From": number,
+        "To": CLINIC_NUMBER,
+        "Body": "does it hurt?",
+        "MessageSid": f"SM{uuid.uuid4().hex}",
+        "AccountSid": ACCOUNT_SID,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "FromState": "",
+        "FromZip": "",
+        "FromCountry": "US",
+        "ToCity": "",
+        "ToZip": "",
+    }
     assert post(sms, form).status_code == 200
     [body] = twilio.wait_for(number, 1)
     assert "numbing" in body
 
 
 def test_wrong_content_type_and_oversized_requests_get_clear_errors(sms, twilio, number) -> None:
-    as_json = requests.post(f"{sms.rasa_url}/webhooks/sms/webhook", json={"From": number, "Body": "hi"}, timeout=10)
+    as_json = requests.post(
+        f"{sms.rasa_url}/webhooks/sms/webhook", json={"From": number, "Body": "hi"}, timeout=10
+    )
     assert as_json.status_code == 415
     huge = {"From": number, "Body": "x" * 70_000, "MessageSid": f"SM{uuid.uuid4().hex}"}
     assert post(sms, huge).status_code == 413
@@ -227,7 +267,9 @@ def test_a_picture_without_text_gets_the_clinics_number(sms, twilio, number) -> 
     assert "can't see photos" in body and CLINIC.phone in body
 
 
-def test_after_an_urgent_reply_the_next_text_gets_the_call_now_reminder_whole(sms, twilio, number) -> None:
+def test_after_an_urgent_reply_the_next_text_gets_the_call_now_reminder_whole(
+    sms, twilio, number
+) -> None:
     text_in(sms, number, "2 days after microneedling my cheek is swollen, hot and leaking pus")
     twilio.wait_for(number, 1)
     text_in(sms, number, "should i wait till tomorrow?")
@@ -262,7 +304,9 @@ def test_stop_cancels_a_reply_waiting_for_a_retry(sms, twilio, number) -> None:
 
 
 def test_more_keeps_the_numbered_options(sms, twilio, number) -> None:
-    text_in(sms, number, "does it hurt?")  # the first reply carries the notice, leaving no room for options
+    text_in(
+        sms, number, "does it hurt?"
+    )  # the first reply carries the notice, leaving no room for options
     twilio.wait_for(number, 1)
     text_in(sms, number, "how much downtime is there?")
     first = twilio.wait_for(number, 2)[-1]
@@ -285,7 +329,9 @@ def test_a_later_booking_does_not_downgrade_an_urgent_call_back(sms, twilio, num
     time.sleep(0.5)
     conversation = conversation_id(number, sms.env["SMS_ID_SECRET"].encode())
     with sqlite3.connect(sms.tracker_db) as db:
-        reasons = db.execute("SELECT reason FROM sms_callbacks WHERE conversation_id = ?", (conversation,)).fetchall()
+        reasons = db.execute(
+            "SELECT reason FROM sms_callbacks WHERE conversation_id = ?", (conversation,)
+        ).fetchall()
     assert reasons == [("urgent",)]
 
 
@@ -302,8 +348,15 @@ def test_stop_in_other_words_opts_out_but_a_question_about_stopping_does_not(sms
 
 
 def test_help_start_and_pictures_count_towards_the_rate_limit(sms, twilio, number) -> None:
-    picture = {"From": number, "To": CLINIC_NUMBER, "Body": "", "AccountSid": ACCOUNT_SID, "NumMedia": "1",
-               "MediaUrl0": "https://api.twilio.com/media/ME1", "MediaContentType0": "image/jpeg"}
+    picture = {
+        "From": number,
+        "To": CLINIC_NUMBER,
+        "Body": "",
+        "AccountSid": ACCOUNT_SID,
+        "NumMedia": "1",
+        "MediaUrl0": "https://api.twilio.com/media/ME1",
+        "MediaContentType0": "image/jpeg",
+    }
     for i in range(RATE_LIMIT + 3):
         kind = i % 3
         if kind == 2:
@@ -315,14 +368,23 @@ def test_help_start_and_pictures_count_towards_the_rate_limit(sms, twilio, numbe
     time.sleep(1.5)
     bodies = twilio.messages_to(number)
     assert len(bodies) == RATE_LIMIT + 1 and "pause" in bodies[-1]
-    text_in(sms, number, "my cheek is oozing pus and I have a fever")  # a red flag is still answered
-    assert twilio.wait_for(number, RATE_LIMIT + 2)[-1].startswith("What you describe could be a complication")
+    text_in(
+        sms, number, "my cheek is oozing pus and I have a fever"
+    )  # a red flag is still answered
+    assert twilio.wait_for(number, RATE_LIMIT + 2)[-1].startswith(
+        "What you describe could be a complication"
+    )
 
 
 def test_a_sender_without_a_phone_number_is_refused(sms, twilio) -> None:
     for sender in ("Anonymous", "Alice"):
-        form = {"From": sender, "To": CLINIC_NUMBER, "Body": "does it hurt?", "MessageSid": f"SM{uuid.uuid4().hex}",
-                "AccountSid": ACCOUNT_SID}
+        form = {
+            "From": sender,
+            "To": CLINIC_NUMBER,
+            "Body": "does it hurt?",
+            "MessageSid": f"SM{uuid.uuid4().hex}",
+            "AccountSid": ACCOUNT_SID,
+        }
         reply = post(sms, form)
         assert reply.status_code == 400 and "phone number" in reply.text
     time.sleep(1)

@@ -10,26 +10,64 @@ from channels.sms_keywords import keyword
 from channels.sms_store import conversation_id, phone_digits
 
 
-@pytest.mark.parametrize("text, expected", [
-    # every opt-out word, as carriers and the FCC list them
-    ("STOP", "stop"), ("stopall", "stop"), ("Unsubscribe", "stop"), ("cancel", "stop"), ("END", "stop"),
-    ("quit", "stop"), ("OPTOUT", "stop"), ("REVOKE", "stop"), ("opt out", "stop"), ("Opt-Out", "stop"),
-    # punctuation, spacing and a polite word or two
-    ("  stop ", "stop"), ("Stop.", "stop"), ("STOP!!", "stop"), ("stop please", "stop"), ("Please stop", "stop"),
-    ("stop it", "stop"), ("STOP NOW", "stop"), ("stop texting me", "stop"), ("unsubscribe me pls", "stop"),
-    ("stop sending me messages, thanks", "stop"), ("STOP 🛑", "stop"), ("stop\nstop", "stop"),
-    ("stop help", "stop"),  # an opt-out wins over anything else
-    # questions that merely contain one stay questions
-    ("how do I stop the redness?", None), ("when can I stop using the cream", None),
-    ("should I stop retinol before microneedling", None), ("don't stop", None), ("stop bleeding", None),
-    ("cancel my appointment", None), ("the end", None), ("at the end of the session?", None),
-    ("does it hurt?", None), ("", None), ("please", None), ("stöp", None),
-    # the other keywords
-    ("START", "start"), ("unstop", "start"), ("Start please", "start"),
-    ("HELP", "help"), ("help!", "help"), ("info", "help"), ("help me please", "help"), ("help with redness", None),
-    ("MORE", "more"), ("more please", "more"), ("tell me more", None),
-    ("yes", "yes"), ("YES please", "yes"), ("yes it hurts", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # every opt-out word, as carriers and the FCC list them
+        ("STOP", "stop"),
+        ("stopall", "stop"),
+        ("Unsubscribe", "stop"),
+        ("cancel", "stop"),
+        ("END", "stop"),
+        ("quit", "stop"),
+        ("OPTOUT", "stop"),
+        ("REVOKE", "stop"),
+        ("opt out", "stop"),
+        ("Opt-Out", "stop"),
+        # punctuation, spacing and a polite word or two
+        ("  stop ", "stop"),
+        ("Stop.", "stop"),
+        ("STOP!!", "stop"),
+        ("stop please", "stop"),
+        ("Please stop", "stop"),
+        ("stop it", "stop"),
+        ("STOP NOW", "stop"),
+        ("stop texting me", "stop"),
+        ("unsubscribe me pls", "stop"),
+        ("stop sending me messages, thanks", "stop"),
+        ("STOP 🛑", "stop"),
+        ("stop\nstop", "stop"),
+        ("stop help", "stop"),  # an opt-out wins over anything else
+        # questions that merely contain one stay questions
+        ("how do I stop the redness?", None),
+        ("when can I stop using the cream", None),
+        ("should I stop retinol before microneedling", None),
+        ("don't stop", None),
+        ("stop bleeding", None),
+        ("cancel my appointment", None),
+        ("the end", None),
+        ("at the end of the session?", None),
+        ("does it hurt?", None),
+        ("", None),
+        ("please", None),
+        ("stöp", None),
+        # the other keywords
+        ("START", "start"),
+        ("unstop", "start"),
+        ("Start please", "start"),
+        ("HELP", "help"),
+        ("help!", "help"),
+        ("info", "help"),
+        ("help me please", "help"),
+        ("help with redness", None),
+        ("MORE", "more"),
+        ("more please", "more"),
+        ("tell me more", None),
+        ("yes", "yes"),
+        ("YES please", "yes"),
+        ("yes it hurts", None),
+    ],
+)
 def test_keywords(text: str, expected: Optional[str]) -> None:
     assert keyword(text) == expected
 

@@ -26,8 +26,13 @@ def test_typography_and_emoji_become_gsm7() -> None:
 
 
 def test_a_short_answer_gets_more_hint_and_options() -> None:
-    reply = compose(Turn(texts=["Short answer."], full_text="The long web answer.", buttons=BUTTONS))
-    assert reply.body == f"Short answer. {MORE_HINT} Reply 1 for side effects, 2 for how much downtime."
+    reply = compose(
+        Turn(texts=["Short answer."], full_text="The long web answer.", buttons=BUTTONS)
+    )
+    assert (
+        reply.body
+        == f"Short answer. {MORE_HINT} Reply 1 for side effects, 2 for how much downtime."
+    )
     assert reply.more == "The long web answer."
     assert reply.options == BUTTONS
 
@@ -72,7 +77,11 @@ def test_more_is_split_into_a_few_sms() -> None:
 
 
 def test_more_never_sends_more_than_six_segments_however_long_the_answer() -> None:
-    for text in ("A sentence of some length here. " * 400, "x" * 10_000, "Η μικροβελόνωση πονάει; " * 300):
+    for text in (
+        "A sentence of some length here. " * 400,
+        "x" * 10_000,
+        "Η μικροβελόνωση πονάει; " * 300,
+    ):
         parts = split_for_sms(text)
         assert 1 <= len(parts) <= MORE_MESSAGES == 3
         assert all(length(part) <= limit(part) for part in parts)  # two segments each

@@ -18,7 +18,9 @@ from actions.topics import REPEAT_PREFIX, follow_up, is_repeat, repeat_text
 KNOWN = list(KB.entries)
 
 
-def parse(text: str, *entities: tuple, intent: str = "nlu_fallback", ranking: Optional[List[str]] = None) -> dict:
+def parse(
+    text: str, *entities: tuple, intent: str = "nlu_fallback", ranking: Optional[List[str]] = None
+) -> dict:
     """Parse data with entities given as (type, value, matched text)."""
     found = []
     for etype, value, matched in entities:
@@ -43,25 +45,49 @@ def where(message: dict, last_topic: Optional[str], last_entity: Optional[str] =
         # a dimension of the topic
         (parse("how far apart?"), "sessions", None, ("sessions", ())),
         (parse("and how often?"), "sessions", None, ("sessions", ())),
-        (parse("how many weeks between them"), "sessions", "condition=stretch marks",
-         ("sessions", (("condition", "stretch marks"),))),
+        (
+            parse("how many weeks between them"),
+            "sessions",
+            "condition=stretch marks",
+            ("sessions", (("condition", "stretch marks"),)),
+        ),
         (parse("no i mean after"), "pain", None, ("side_effects", ())),
         (parse("No, I meant afterwards"), "pain", None, ("side_effects", ())),
         (parse("will it be sore after?"), "pain", None, ("side_effects", ())),
         (parse("does it work for women?"), "hair_loss", None, ("hair_loss", ())),
         (parse("is that for men too"), "hair_loss", None, ("hair_loss", ())),
         # an entity in a follow-up form, in the topic's own terms
-        (parse("for stretch marks?", ("condition", "stretch marks", "stretch marks")), "sessions", None,
-         ("sessions", (("condition", "stretch marks"),))),
-        (parse("what about for acne scars?", ("condition", "acne scars", "acne scars")), "at_home_rollers", None,
-         ("at_home_rollers", (("condition", "acne scars"),))),
-        (parse("and the deep narrow ones?"), "conditions_treated", "condition=acne scars",
-         ("conditions_treated", (("condition", "ice-pick scars"),))),
-        (parse("what about on my back?", ("body_area", "back", "my back")), "pain", None,
-         ("pain", (("body_area", "back"),))),
+        (
+            parse("for stretch marks?", ("condition", "stretch marks", "stretch marks")),
+            "sessions",
+            None,
+            ("sessions", (("condition", "stretch marks"),)),
+        ),
+        (
+            parse("what about for acne scars?", ("condition", "acne scars", "acne scars")),
+            "at_home_rollers",
+            None,
+            ("at_home_rollers", (("condition", "acne scars"),)),
+        ),
+        (
+            parse("and the deep narrow ones?"),
+            "conditions_treated",
+            "condition=acne scars",
+            ("conditions_treated", (("condition", "ice-pick scars"),)),
+        ),
+        (
+            parse("what about on my back?", ("body_area", "back", "my back")),
+            "pain",
+            None,
+            ("pain", (("body_area", "back"),)),
+        ),
         # the older rule still holds: only an entity, and the topic has variants for it
-        (parse("Forehead?", ("body_area", "forehead", "forehead")), "needle_depth", None,
-         ("needle_depth", (("body_area", "forehead"),))),
+        (
+            parse("Forehead?", ("body_area", "forehead", "forehead")),
+            "needle_depth",
+            None,
+            ("needle_depth", (("body_area", "forehead"),)),
+        ),
     ],
 )
 def test_follow_ups_stay_in_the_topic(message, last_topic, last_entity, expected) -> None:
@@ -77,14 +103,23 @@ def test_follow_ups_stay_in_the_topic(message, last_topic, last_entity, expected
         (parse("does it hurt after?"), "sessions"),  # "after" is a dimension of pain only
         # no current topic, or a long message
         (parse("how far apart?"), None),
-        (parse("what about for acne scars, my friend says her dermatologist did a series and it worked",
-               ("condition", "acne scars", "acne scars")), "at_home_rollers"),
+        (
+            parse(
+                "what about for acne scars, my friend says her dermatologist did a series "
+                "and it worked",
+                ("condition", "acne scars", "acne scars"),
+            ),
+            "at_home_rollers",
+        ),
         # a health factor is a question of its own (contraindications)
         (parse("what about if pregnant?", ("health_factor", "pregnancy", "pregnant")), "pain"),
         # a condition the topic says nothing about: the classifier decides
         (parse("and for acne scars?", ("condition", "acne scars", "acne scars")), "pain"),
         # a named entity in a question that is not a follow-up form
-        (parse("how deep for stretch marks", ("condition", "stretch marks", "stretch marks")), "conditions_treated"),
+        (
+            parse("how deep for stretch marks", ("condition", "stretch marks", "stretch marks")),
+            "conditions_treated",
+        ),
     ],
 )
 def test_new_questions_are_not_follow_ups(message, last_topic) -> None:
@@ -124,8 +159,14 @@ def test_repeat_drops_a_leading_yes() -> None:
     [
         ("does it hurt and how long is the downtime", ["does it hurt", "how long is the downtime"]),
         ("does it hurt? how many sessions?", ["does it hurt?", "how many sessions?"]),
-        ("I'm nervous. Does it hurt; what's the recovery like", ["I'm nervous", "Does it hurt", "what's the recovery like"]),
-        ("how long are the needles, how deep do they go", ["how long are the needles, how deep do they go"]),
+        (
+            "I'm nervous. Does it hurt; what's the recovery like",
+            ["I'm nervous", "Does it hurt", "what's the recovery like"],
+        ),
+        (
+            "how long are the needles, how deep do they go",
+            ["how long are the needles, how deep do they go"],
+        ),
     ],
 )
 def test_clauses(text: str, expected: List[str]) -> None:
@@ -158,7 +199,9 @@ def test_topics_asked(text: str, primary: Optional[str], expected: List[str]) ->
 # --- the turn the action builds ------------------------------------------------
 
 def run(action, latest: dict, slots: dict, channel: str = "rest"):
-    events = [{"event": "user", "text": latest["text"], "parse_data": latest, "input_channel": channel}]
+    events = [
+        {"event": "user", "text": latest["text"], "parse_data": latest, "input_channel": channel}
+    ]
     tracker = Tracker("patient", slots, latest, events, False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
     result = asyncio.run(action.run(dispatcher, tracker, {}))
@@ -166,11 +209,18 @@ def run(action, latest: dict, slots: dict, channel: str = "rest"):
 
 
 def test_home_rollers_then_acne_scars_is_answered_for_home_rollers() -> None:
-    message = parse("what about for acne scars?", ("condition", "acne scars", "acne scars"), intent="ask_conditions_treated")
+    message = parse(
+        "what about for acne scars?",
+        ("condition", "acne scars", "acne scars"),
+        intent="ask_conditions_treated",
+    )
     messages, slots = run(ActionAnswerQuestion(), message, {"last_topic": "at_home_rollers"})
     assert messages[0]["kb_entry"] == "at_home_rollers"
     assert "very unlikely" in messages[0]["text"] and "acne scars" in messages[0]["text"]
-    assert slots.items() >= {"last_topic": "at_home_rollers", "last_entity": "condition=acne scars"}.items()
+    assert (
+        slots.items()
+        >= {"last_topic": "at_home_rollers", "last_entity": "condition=acne scars"}.items()
+    )
 
 
 def test_a_repeat_on_the_web_and_on_sms() -> None:
@@ -183,12 +233,18 @@ def test_a_repeat_on_the_web_and_on_sms() -> None:
 
 
 def test_two_questions_on_the_web_get_two_answers_and_on_sms_one_and_an_option() -> None:
-    message = parse("does it hurt and how long is the downtime", intent="ask_pain", ranking=["ask_pain", "ask_downtime"])
+    message = parse(
+        "does it hurt and how long is the downtime",
+        intent="ask_pain",
+        ranking=["ask_pain", "ask_downtime"],
+    )
     web, slots = run(ActionAnswerQuestion(), message, {})
     assert [m["kb_entry"] for m in web] == ["pain", "downtime"]
     assert web[0]["text"] == KB.entries["pain"].main.answer
     assert web[1]["text"] == KB.entries["downtime"].main.short
-    assert not web[0]["buttons"] and "/ask_downtime" not in [b["payload"] for b in web[1]["buttons"]]
+    assert not web[0]["buttons"] and "/ask_downtime" not in [
+        b["payload"] for b in web[1]["buttons"]
+    ]
     assert slots["last_topic"] == "pain"
     sms, _ = run(ActionAnswerQuestion(), message, {}, channel="sms")
     assert len(sms) == 1 and sms[0]["text"] == KB.entries["pain"].main.short
@@ -196,7 +252,10 @@ def test_two_questions_on_the_web_get_two_answers_and_on_sms_one_and_an_option()
 
 
 def test_three_questions_classified_out_of_scope_are_still_answered() -> None:
-    message = parse("how many sessions do I need and how long is the recovery and does it hurt", intent="out_of_scope")
+    message = parse(
+        "how many sessions do I need and how long is the recovery and does it hurt",
+        intent="out_of_scope",
+    )
     messages, _ = run(ActionOutOfScope(), message, {})
     assert [m.get("kb_entry") for m in messages] == ["sessions", "downtime", "pain"]
 

@@ -1,6 +1,7 @@
 """Measurement sets are never trained on: no training example is a copy or a
 near-copy of a real patient message (tests/nlu/real-messages.jsonl), of the
-held-out file or of the pre-treatment set. The model must learn the kinds of wording, not the sentences."""
+held-out file or of the pre-treatment set. The model must learn the kinds of wording, not the
+sentences."""
 
 from __future__ import annotations
 
@@ -26,12 +27,20 @@ def normal(text: str) -> str:
 
 
 def training_texts() -> List[str]:
-    return [normal(t) for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) for t, _ in read_examples(path)]
+    return [
+        normal(t)
+        for path in sorted((ROOT / "data" / "nlu").glob("*.yml"))
+        for t, _ in read_examples(path)
+    ]
 
 
 def measured_texts() -> List[str]:
     real = [normal(m.text) for m in real_set.load(MEASURED / "real-messages.jsonl")]
-    held_out = [normal(t) for name in ("heldout.yml", "pre_treatment.yml") for t, _ in read_examples(MEASURED / name)]
+    held_out = [
+        normal(t)
+        for name in ("heldout.yml", "pre_treatment.yml")
+        for t, _ in read_examples(MEASURED / name)
+    ]
     return [t for t in real + held_out if t]
 
 
@@ -58,6 +67,8 @@ def test_the_similarity_test_catches_a_reworded_copy() -> None:
     assert fuzz.ratio(edited, original) >= NEAR_COPY
 
 
-@pytest.mark.skipif(not SHARED_REAL.exists(), reason="the shared real-message set is not beside this checkout")
+@pytest.mark.skipif(
+    not SHARED_REAL.exists(), reason="the shared real-message set is not beside this checkout"
+)
 def test_the_real_set_is_the_shared_one() -> None:
     assert (MEASURED / "real-messages.jsonl").read_bytes() == SHARED_REAL.read_bytes()

@@ -80,7 +80,15 @@ def test_at_most_max_lookups_words_are_corrected_per_message() -> None:
 
 def test_entity_terms_are_never_corrected_into_other_words() -> None:
     """'cellulite', rare in training, was corrected into 'cellulitis' (a red flag)."""
-    counts = vocabulary(TRAINING + ["cellulitis after my peel", "it was cellulitis"], terms=["cellulite"])
-    assert Corrector(counts).correct("is it any good for cellulite") == "is it any good for cellulite"
-    assert Corrector(vocabulary(TRAINING + ["cellulitis after my peel", "it was cellulitis"])).correct(
-        "is it any good for cellulite") == "is it any good for cellulitis"
+    counts = vocabulary(
+        TRAINING + ["cellulitis after my peel", "it was cellulitis"], terms=["cellulite"]
+    )
+    assert (
+        Corrector(counts).correct("is it any good for cellulite") == "is it any good for cellulite"
+    )
+    assert (
+        Corrector(vocabulary(TRAINING + ["cellulitis after my peel", "it was cellulitis"])).correct(
+            "is it any good for cellulite"
+        )
+        == "is it any good for cellulitis"
+    )

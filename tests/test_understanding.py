@@ -29,7 +29,11 @@ def tracker(latest: dict, last_topic: str | None) -> Tracker:
 
 
 def test_entities_come_in_message_order_and_only_known_types() -> None:
-    message = parse("stretch marks on my tummy", ("body_area", "abdomen", "tummy"), ("condition", "stretch marks", "stretch marks"))
+    message = parse(
+        "stretch marks on my tummy",
+        ("body_area", "abdomen", "tummy"),
+        ("condition", "stretch marks", "stretch marks"),
+    )
     message["entities"].append({"entity": "time", "value": "tomorrow", "start": 0, "end": 1})
     assert entities_of(message) == [("condition", "stretch marks"), ("body_area", "abdomen")]
 

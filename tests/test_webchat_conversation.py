@@ -49,7 +49,11 @@ def test_first_open_shows_the_notice_and_topic_buttons(chat: Tab) -> None:
     page.get_by_role("button", name=LAUNCHER).click()
     expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_be_visible()
     expect(bot(page, NOTICE)).to_be_visible()
-    expect(page.get_by_role("group", name="Suggested replies").get_by_role("button", name="Does it hurt?")).to_be_visible()
+    expect(
+        page.get_by_role("group", name="Suggested replies").get_by_role(
+            "button", name="Does it hurt?"
+        )
+    ).to_be_visible()
     assert count(page, ".msg.user") == 0  # the /greet that started it is not shown
     log = page.locator("clinic-chat [role=log]")
     expect(log).to_have_attribute("aria-live", "polite")
@@ -98,11 +102,15 @@ CONTRAST = """(selectors) => {
     return {rgb: p.slice(0, 3), alpha: p.length > 3 ? p[3] : 1};
   };
   const lum = (rgb) => {
-    const [r, g, b] = rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    const [r, g, b] = rgb.map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   };
   const background = (el) => {
-    for (let n = el; n; n = n.parentElement || (n.getRootNode() !== document && n.getRootNode().host)) {
+    for (let n = el; n;
+         n = n.parentElement || (n.getRootNode() !== document && n.getRootNode().host)) {
       const c = parse(getComputedStyle(n).backgroundColor);
       if (c.alpha > 0.99) return c.rgb;
     }
@@ -111,7 +119,8 @@ CONTRAST = """(selectors) => {
   const out = {};
   for (const [selector, pseudo] of selectors) {
     const el = root.querySelector(selector);
-    const [a, b] = [lum(parse(getComputedStyle(el, pseudo).color).rgb), lum(background(el))].sort((x, y) => y - x);
+    const [a, b] = [lum(parse(getComputedStyle(el, pseudo).color).rgb), lum(background(el))]
+      .sort((x, y) => y - x);
     out[selector + (pseudo || '')] = Math.round(((a + 0.05) / (b + 0.05)) * 100) / 100;
   }
   return out;
@@ -121,9 +130,19 @@ CONTRAST = """(selectors) => {
 def test_text_contrast_is_wcag_aa(chat: Tab) -> None:
     if count(chat.page, ".msg.user") == 0:  # run alone: a patient message to measure
         ask(chat.page, "does microneedling hurt?")
-    selectors = [[".bot .bubble", None], [".user .bubble", None], [".replies button", None],
-                 ["h2", None], [".subtitle", None], [".close", None], ["input", None],
-                 ["input", "::placeholder"], [".send", None], [".launcher", None], [".notice", None]]
+    selectors = [
+        [".bot .bubble", None],
+        [".user .bubble", None],
+        [".replies button", None],
+        ["h2", None],
+        [".subtitle", None],
+        [".close", None],
+        ["input", None],
+        ["input", "::placeholder"],
+        [".send", None],
+        [".launcher", None],
+        [".notice", None],
+    ]
     ratios = chat.page.evaluate(CONTRAST, selectors)
     assert len(ratios) == len(selectors)
     assert all(ratio >= 4.5 for ratio in ratios.values()), ratios

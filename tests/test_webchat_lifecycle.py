@@ -27,7 +27,9 @@ def replace_widget(page: Page, attributes: dict) -> None:
 
 
 def set_attribute(page: Page, name: str, value: str) -> None:
-    page.evaluate("([n, v]) => document.querySelector('clinic-chat').setAttribute(n, v)", [name, value])
+    page.evaluate(
+        "([n, v]) => document.querySelector('clinic-chat').setAttribute(n, v)", [name, value]
+    )
 
 
 def test_attributes_changed_after_load_take_effect(open_tab, site: Site) -> None:
@@ -44,7 +46,9 @@ def test_attributes_changed_after_load_take_effect(open_tab, site: Site) -> None
     set_attribute(page, "server", site.servers.rasa_url)  # now it can connect
     expect(bot(page, NOTICE)).to_be_visible()
     expect(notice).to_be_hidden()
-    set_attribute(page, "config", "/webchat/config.json")  # the clinic's config wins over name= and title=
+    set_attribute(
+        page, "config", "/webchat/config.json"
+    )  # the clinic's config wins over name= and title=
     expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_be_visible()
     expect(page.locator("clinic-chat .subtitle")).to_have_text(CLINIC.name)
     ask(page, "does microneedling hurt?")
@@ -57,7 +61,8 @@ EVENTS = """() => {
   window.refuse = false;
   for (const type of ['clinic-chat-open', 'clinic-chat-close']) {
     document.addEventListener(type, (event) => {
-      window.seen.push([event.type, event.bubbles, event.composed, event.cancelable, event.target.tagName]);
+      window.seen.push([event.type, event.bubbles, event.composed, event.cancelable,
+                        event.target.tagName]);
       if (window.refuse) event.preventDefault();
     });
   }
@@ -111,7 +116,9 @@ def test_a_removed_widget_closes_its_socket_and_added_back_resumes_with_one(open
     page.get_by_role("button", name=LAUNCHER).click()
     expect(bot(page, NOTICE)).to_be_visible()
     assert len(sockets) == 1
-    page.evaluate("() => { window.widget = document.querySelector('clinic-chat'); window.widget.remove(); }")
+    page.evaluate(
+        "() => { window.widget = document.querySelector('clinic-chat'); window.widget.remove(); }"
+    )
     wait_for(sockets[0].is_closed, page)
     page.wait_for_timeout(3000)  # socket.io would have reconnected within 1-5 s
     assert len(sockets) == 1
@@ -127,7 +134,9 @@ def test_a_removed_widget_closes_its_socket_and_added_back_resumes_with_one(open
 def test_a_removed_widget_gives_the_page_back_on_a_phone(open_tab) -> None:
     page = open_tab("/", 375, 740).page
     page.get_by_role("button", name=LAUNCHER).click()
-    expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_have_attribute("aria-modal", "true")
+    expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_have_attribute(
+        "aria-modal", "true"
+    )
     assert page.evaluate("[...document.body.children].some(n => n.inert)")
     page.evaluate("document.querySelector('clinic-chat').remove()")
     assert page.evaluate("[...document.body.children].every(n => !n.inert)")

@@ -42,11 +42,18 @@ def test_phone_size(open_tab) -> None:
     expect(page.get_by_role("button", name="Send")).to_be_in_viewport()
     page.screenshot(path=ARTIFACTS / "webchat-phone.png")
     # full screen, it is a modal dialog: Tab never reaches the page hidden behind it
-    expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_have_attribute("aria-modal", "true")
-    outside = "() => { const a = document.activeElement; return a && a !== document.body && a.tagName !== 'CLINIC-CHAT'; }"
+    expect(page.get_by_role("dialog", name=CLINIC.branding["title"])).to_have_attribute(
+        "aria-modal", "true"
+    )
+    outside = (
+        "() => { const a = document.activeElement; "
+        "return a && a !== document.body && a.tagName !== 'CLINIC-CHAT'; }"
+    )
     for _ in range(15):
         page.keyboard.press("Tab")
-        assert not page.evaluate(outside), page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
+        assert not page.evaluate(outside), page.evaluate(
+            "document.activeElement.outerHTML.slice(0, 80)"
+        )
     page.get_by_role("button", name="Close chat").click()
     assert page.evaluate("[...document.body.children].every(n => !n.inert)")  # the page is back
     assert tab.errors == [] and tab.dialogs == []
@@ -108,7 +115,9 @@ def test_offline_notice_queue_and_reconnect(open_tab, site: Site) -> None:
     stop(site.servers.procs[-1])  # the Rasa server only; the action server and SQLite stay
     expect(notice).to_be_visible()
     expect(notice).to_have_text(OFFLINE)
-    expect(notice.get_by_role("link", name=CLINIC.phone)).to_have_attribute("href", re.compile(r"^tel:"))
+    expect(notice.get_by_role("link", name=CLINIC.phone)).to_have_attribute(
+        "href", re.compile(r"^tel:")
+    )
     question = "how many sessions will I need?"
     field_ = page.get_by_label("Your question")
     field_.fill(question)

@@ -35,7 +35,8 @@ def test_links_are_safe(open_tab) -> None:
             const div = document.createElement('div');
             appendRichText(div, text);
             return {text: div.textContent, html: div.innerHTML,
-                    links: [...div.querySelectorAll('a')].map(a => [a.getAttribute('href'), a.target, a.rel])};
+                    links: [...div.querySelectorAll('a')]
+                      .map(a => [a.getAttribute('href'), a.target, a.rel])};
           };
           return [
             render('Book at [our page](https://example.org/book) or https://example.org/x.'),
@@ -61,7 +62,8 @@ def test_links_are_safe(open_tab) -> None:
 def put_session_token(page: Page, token: str) -> None:
     """Replaces the token the widget keeps, as an hour passing (or a stolen one) would."""
     page.evaluate(
-        """(token) => { for (const key of Object.keys(sessionStorage).filter(k => k.startsWith('clinic-chat:'))) {
+        """(token) => { for (const key of Object.keys(sessionStorage)
+                                 .filter(k => k.startsWith('clinic-chat:'))) {
              const state = JSON.parse(sessionStorage.getItem(key));
              state.sessionId = token;
              sessionStorage.setItem(key, JSON.stringify(state)); } }""",
@@ -69,7 +71,9 @@ def put_session_token(page: Page, token: str) -> None:
     )
 
 
-def test_an_expired_session_starts_a_fresh_conversation_without_an_error(open_tab, site: Site) -> None:
+def test_an_expired_session_starts_a_fresh_conversation_without_an_error(
+    open_tab, site: Site
+) -> None:
     tab = open_tab()
     page = tab.page
     page.get_by_role("button", name=LAUNCHER).click()
@@ -91,7 +95,9 @@ def test_an_expired_session_starts_a_fresh_conversation_without_an_error(open_ta
     assert user_texts(site, fresh) == ["/greet", "how many sessions will I need?"]
     assert user_texts(site, old) == ["/greet", "does microneedling hurt?"]
     assert tab.errors == [] and tab.dialogs == []
-    assert not any("lost its session" in text for text in page.locator("clinic-chat .msg").all_inner_texts())
+    assert not any(
+        "lost its session" in text for text in page.locator("clinic-chat .msg").all_inner_texts()
+    )
 
 
 def test_a_session_idle_for_less_than_an_hour_resumes_and_is_renewed(open_tab, site: Site) -> None:
@@ -114,7 +120,9 @@ def test_a_session_idle_for_less_than_an_hour_resumes_and_is_renewed(open_tab, s
         arg=nearly_idle,
     )
     renewed = session_id(page)
-    assert SessionTokens(SESSION_SECRET.encode(), 300).conversation(renewed) == id_  # signed in the last 5 minutes
+    assert (
+        SessionTokens(SESSION_SECRET.encode(), 300).conversation(renewed) == id_
+    )  # signed in the last 5 minutes
     assert tab.errors == []
 
 
@@ -125,7 +133,8 @@ SOCKET_PROBE = """async ([server, requested, other]) => {
   socket.on('bot_uttered', (message) => said.push(message.text));
   const until = (test) => new Promise((resolve, reject) => {
     const started = Date.now();
-    const poll = () => test() ? resolve() : Date.now() - started > 20000 ? reject(new Error(said.join('|'))) : setTimeout(poll, 50);
+    const poll = () => test() ? resolve()
+      : Date.now() - started > 20000 ? reject(new Error(said.join('|'))) : setTimeout(poll, 50);
     poll();
   });
   const confirmed = new Promise((resolve) => socket.once('session_confirm', resolve));
@@ -141,7 +150,9 @@ SOCKET_PROBE = """async ([server, requested, other]) => {
 }"""
 
 
-def test_the_socket_issues_its_own_session_ids_and_keeps_each_socket_to_its_own(open_tab, site: Site) -> None:
+def test_the_socket_issues_its_own_session_ids_and_keeps_each_socket_to_its_own(
+    open_tab, site: Site
+) -> None:
     page = open_tab().page
     made_up = "0" * 64
     probe = page.evaluate(SOCKET_PROBE, [site.servers.rasa_url, made_up, "f" * 64])

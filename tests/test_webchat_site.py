@@ -81,7 +81,8 @@ def test_site_server_headers_config_and_404s(site: Site) -> None:
 def clinic_site(site: Site) -> Iterator[str]:
     """A page on another origin with the README's two embed lines, as a clinic's site would be."""
     page = (
-        f'<!doctype html><html lang="en"><head><title>Our clinic</title></head><body><h1>Our clinic</h1>'
+        f'<!doctype html><html lang="en"><head><title>Our clinic</title></head>'
+        f'<body><h1>Our clinic</h1>'
         f'<script type="module" src="{site.url}/webchat/clinic-chat.js"></script>'
         f'<clinic-chat config="{site.url}/webchat/config.json"></clinic-chat></body></html>'
     ).encode()
@@ -126,7 +127,9 @@ def clinic_site(site: Site) -> Iterator[str]:
     server.shutdown()
 
 
-def test_the_two_embed_lines_work_on_another_allowed_origin(browser: Browser, site: Site, clinic_site: str) -> None:
+def test_the_two_embed_lines_work_on_another_allowed_origin(
+    browser: Browser, site: Site, clinic_site: str
+) -> None:
     tab = new_tab(browser, clinic_site)
     page = tab.page
     page.get_by_role("button", name=LAUNCHER).click()
@@ -135,9 +138,13 @@ def test_the_two_embed_lines_work_on_another_allowed_origin(browser: Browser, si
     expect(bot(page, "numbing")).to_be_visible()
     assert tab.errors == []
     tab.page.context.close()
-    allowed = requests.get(f"{site.url}/webchat/config.json", headers={"Origin": clinic_site.rstrip("/")}, timeout=10)
+    allowed = requests.get(
+        f"{site.url}/webchat/config.json", headers={"Origin": clinic_site.rstrip("/")}, timeout=10
+    )
     assert allowed.headers["Access-Control-Allow-Origin"] == clinic_site.rstrip("/")
-    other = requests.get(f"{site.url}/webchat/clinic-chat.js", headers={"Origin": "https://evil.example"}, timeout=10)
+    other = requests.get(
+        f"{site.url}/webchat/clinic-chat.js", headers={"Origin": "https://evil.example"}, timeout=10
+    )
     assert "Access-Control-Allow-Origin" not in other.headers
 
 

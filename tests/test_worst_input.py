@@ -23,7 +23,9 @@ ORDINARY = ["does microneedling hurt?", "how long is the downtime", "is it safe 
 def reply_seconds(servers, sender: str, text: str) -> float:
     started = time.perf_counter()
     reply = requests.post(
-        f"{servers.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120
+        f"{servers.rasa_url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text},
+        timeout=120,
     )
     seconds = time.perf_counter() - started
     assert reply.status_code == 200 and reply.json() and all(m.get("text") for m in reply.json())
@@ -34,17 +36,23 @@ def reply_seconds(servers, sender: str, text: str) -> float:
 def ordinary_seconds(servers) -> float:
     for i, text in enumerate(ORDINARY * 2):  # warm-up
         reply_seconds(servers, f"warm-{i}", text)
-    return statistics.median(reply_seconds(servers, f"ordinary-{i}", ORDINARY[i % 3]) for i in range(9))
+    return statistics.median(
+        reply_seconds(servers, f"ordinary-{i}", ORDINARY[i % 3]) for i in range(9)
+    )
 
 
 @pytest.mark.parametrize("name", list(worst_inputs()))
-def test_worst_messages_are_answered_in_bounded_time_and_memory(servers, ordinary_seconds, sender, name) -> None:
+def test_worst_messages_are_answered_in_bounded_time_and_memory(
+    servers, ordinary_seconds, sender, name
+) -> None:
     rasa = servers.procs[-1].pid
     reset_peak(rasa)
     before = memory_mb(rasa, "VmRSS")
     seconds = reply_seconds(servers, sender, worst_inputs()[name])
     growth = memory_mb(rasa, "VmHWM") - before
-    assert seconds < max(1.0, 10 * ordinary_seconds), f"{seconds:.2f} s (ordinary {ordinary_seconds:.3f} s)"
+    assert seconds < max(1.0, 10 * ordinary_seconds), (
+        f"{seconds:.2f} s (ordinary {ordinary_seconds:.3f} s)"
+    )
     assert growth < MAX_GROWTH_MB, f"peak memory grew by {growth:.0f} MB"
     # ... and the server still answers at its usual speed afterwards.
     assert reply_seconds(servers, sender, "does it hurt?") < max(1.0, 10 * ordinary_seconds)

@@ -34,7 +34,11 @@ def _event(kind: str, timestamp: float, **fields: Any) -> Dict[str, Any]:
 
 def session_start(timestamp: float, channel: str = "rest") -> List[Dict[str, Any]]:
     """A new session, with this project's quirk: the notice before session_started."""
-    text = "Example Dermatology Clinic: general info, not medical advice." if channel == "sms" else NOTICE
+    text = (
+        "Example Dermatology Clinic: general info, not medical advice."
+        if channel == "sms"
+        else NOTICE
+    )
     return [
         _event("action", timestamp, name="action_session_start", policy=None, confidence=1.0),
         _event("bot", timestamp + 0.0001, text=text,
@@ -64,19 +68,28 @@ def turn(
         "entities": list(entities),
         "text": text,
         "intent_ranking": [{"name": intent, "confidence": confidence}]
-        + [{"name": n, "confidence": round((1 - confidence) / (i + 2), 4)} for i, n in enumerate(ranking)],
+        + [
+            {"name": n, "confidence": round((1 - confidence) / (i + 2), 4)}
+            for i, n in enumerate(ranking)
+        ],
     }
     metadata = {**META, **({"kb_entry": kb_entry} if kb_entry else {}),
                 **({"utter_action": utter_action} if utter_action else {})}
     events = [
-        _event("user", timestamp, text=text, parse_data=parse, input_channel=channel, message_id="m"),
+        _event(
+            "user", timestamp, text=text, parse_data=parse, input_channel=channel, message_id="m"
+        ),
         _event("user_featurization", timestamp + 0.001, use_text_for_featurization=False),
         _event("action", timestamp + 0.002, name=action, policy="RulePolicy", confidence=1.0),
         _event("bot", timestamp + 0.003, text=reply, metadata=metadata, data={"buttons": None}),
     ]
     for name, value in (slots or {}).items():
         events.append(_event("slot", timestamp + 0.004, name=name, value=value))
-    events.append(_event("action", timestamp + 0.005, name="action_listen", policy="RulePolicy", confidence=1.0))
+    events.append(
+        _event(
+            "action", timestamp + 0.005, name="action_listen", policy="RulePolicy", confidence=1.0
+        )
+    )
     return events
 
 
@@ -111,6 +124,10 @@ class TrackerWriter:
 
     def ids(self, sender_id: str) -> List[int]:
         with self.engine.connect() as db:
-            return list(db.execute(
-                sa.select(self.table.c.id).where(self.table.c.sender_id == sender_id).order_by(self.table.c.id)
-            ).scalars())
+            return list(
+                db.execute(
+                    sa.select(self.table.c.id)
+                    .where(self.table.c.sender_id == sender_id)
+                    .order_by(self.table.c.id)
+                ).scalars()
+            )

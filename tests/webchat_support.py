@@ -96,8 +96,10 @@ def count(page: Page, selector: str) -> int:
 
 def wait_for_more(page: Page, selector: str, before: int) -> None:
     page.wait_for_function(
-        "([s, n]) => document.querySelector('clinic-chat').shadowRoot.querySelectorAll(s).length > n",
-        arg=[selector, before], timeout=30_000,
+        "([s, n]) => document.querySelector('clinic-chat').shadowRoot"
+        ".querySelectorAll(s).length > n",
+        arg=[selector, before],
+        timeout=30_000,
     )
 
 
@@ -127,7 +129,9 @@ def session_id(page: Page) -> str:
 
 
 def tokens(seconds_ago: float = 0) -> SessionTokens:
-    return SessionTokens(SESSION_SECRET.encode(), IDLE_SECONDS, clock=lambda: time.time() - seconds_ago)
+    return SessionTokens(
+        SESSION_SECRET.encode(), IDLE_SECONDS, clock=lambda: time.time() - seconds_ago
+    )
 
 
 def conversation(token: str) -> str:

@@ -49,7 +49,9 @@ def worst_inputs(limit: int = 2000) -> Dict[str, str]:
     return {
         f"one {limit}-letter word": random_letters(rng, limit),
         f"{per_7} random 7-letter words": " ".join(random_letters(rng, 7) for _ in range(per_7)),
-        f"{limit // 20} random 19-letter words": " ".join(random_letters(rng, 19) for _ in range(limit // 20)),
+        f"{limit // 20} random 19-letter words": " ".join(
+            random_letters(rng, 19) for _ in range(limit // 20)
+        ),
         f"{limit} characters of mixed scripts": mixed[:limit],
     }
 

@@ -143,7 +143,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_plain(HTTPStatus.OK, "ok", head=head)
         cors = self.cors_headers() if path.startswith("/webchat/") else {}
         if path == "/webchat/config.json":
-            return self.send_body(HTTPStatus.OK, self.config_body, CONTENT_TYPES[".json"], head, **cors)
+            return self.send_body(
+                HTTPStatus.OK, self.config_body, CONTENT_TYPES[".json"], head, **cors
+            )
         file: Optional[Path] = None
         if path in PAGES:
             file = safe_file(DEMO_DIR, PAGES[path])
@@ -186,14 +188,18 @@ class Handler(BaseHTTPRequestHandler):
     def send_plain(self, status: HTTPStatus, text: str, head: bool = False, **extra: str) -> None:
         self.send_body(status, text.encode() + b"\n", CONTENT_TYPES[".txt"], head, **extra)
 
-    def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
+    def send_error(
+        self, code: int, message: Optional[str] = None, explain: Optional[str] = None
+    ) -> None:
         """The stdlib's errors (bad request line, ...) with the same headers.
 
         A method the server has no handler for ("TRACE", "BREW") is the
         client's mistake: 405 with the methods it may use, not the stdlib's 501."""
         self.close_connection = True
         if code == HTTPStatus.NOT_IMPLEMENTED:
-            return self.send_plain(HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed", allow="GET, HEAD")
+            return self.send_plain(
+                HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed", allow="GET, HEAD"
+            )
         self.send_plain(HTTPStatus(code), message or HTTPStatus(code).phrase)
 
     def log_request(self, code: object = "-", size: object = "-") -> None:
@@ -205,7 +211,9 @@ class Handler(BaseHTTPRequestHandler):
         sys.stderr.write(f"webchat: {format % args}\n")
 
 
-def make_server(host: str, port: int, public_url: str, max_chars: int, timeout: float = 20.0) -> ThreadingHTTPServer:
+def make_server(
+    host: str, port: int, public_url: str, max_chars: int, timeout: float = 20.0
+) -> ThreadingHTTPServer:
     config = widget_config(public_url, max_chars)
     handler = type("ClinicHandler", (Handler,), {
         "csp": content_security_policy(public_url),

@@ -44,7 +44,8 @@ COMPLICATION = "complication"
 
 
 def recall_threshold(scores: np.ndarray, positive: np.ndarray, target_recall: float) -> float:
-    """The highest threshold at which at least `target_recall` of the positives score at or above it."""
+    """The highest threshold at which at least `target_recall` of the positives
+    score at or above it."""
     ranked = np.sort(scores[positive])[::-1]
     if not len(ranked):
         return 1.0
@@ -124,13 +125,19 @@ class ComplicationDetector(GraphComponent):
             logger.debug("the detector needs urgent and other examples: not trained")
             return self._resource
         X, _ = self._features.matrix(examples, fit=True)
-        folds = StratifiedKFold(self._config["folds"], shuffle=True, random_state=self._config["random_state"])
+        folds = StratifiedKFold(
+            self._config["folds"], shuffle=True, random_state=self._config["random_state"]
+        )
         unseen = cross_val_predict(self._model(), X, y, cv=folds, method="predict_proba")[:, 1]
         self._threshold = recall_threshold(unseen, y, self._config["target_recall"])
         self._clf = self._model().fit(X, y)
-        logger.info("complication detector: threshold %.3f catches %.1f%% of unseen urgent examples, "
-                    "flags %.1f%% of the others", self._threshold, 100 * (unseen[y] >= self._threshold).mean(),
-                    100 * (unseen[~y] >= self._threshold).mean())
+        logger.info(
+            "complication detector: threshold %.3f catches %.1f%% of unseen urgent examples, "
+            "flags %.1f%% of the others",
+            self._threshold,
+            100 * (unseen[y] >= self._threshold).mean(),
+            100 * (unseen[~y] >= self._threshold).mean(),
+        )
         with self._storage.write_to(self._resource) as directory:
             joblib.dump({**self._features.fitted(), "clf": self._clf, "threshold": self._threshold},
                         directory / MODEL_FILE)
@@ -144,8 +151,11 @@ class ComplicationDetector(GraphComponent):
         urgent = self._config["urgent_intent"]
         for message, probability in zip(messages, probabilities):
             p = float(probability)
-            message.set(COMPLICATION, {"probability": round(p, 4), "threshold": round(self._threshold, 4)},
-                        add_to_output=True)
+            message.set(
+                COMPLICATION,
+                {"probability": round(p, 4), "threshold": round(self._threshold, 4)},
+                add_to_output=True,
+            )
             if p < self._threshold or (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == urgent:
                 continue
             put_first(message, urgent, p)

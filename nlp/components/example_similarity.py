@@ -37,7 +37,11 @@ class ExampleSimilarityFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**DenseFeaturizer.get_default_config(), "embedding_alias": "sentence_embedding", "k": 3}
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "embedding_alias": "sentence_embedding",
+            "k": 3,
+        }
 
     def __init__(
         self,
@@ -95,7 +99,11 @@ class ExampleSimilarityFeaturizer(DenseFeaturizer, GraphComponent):
         out = np.zeros((similarities.shape[0], len(self._intents)), dtype=np.float32)
         for j, intent in enumerate(self._intents):
             columns = similarities[:, self._labels == intent]
-            top = np.sort(columns, axis=1)[:, -k:] if columns.shape[1] else np.zeros((len(columns), 1))
+            top = (
+                np.sort(columns, axis=1)[:, -k:]
+                if columns.shape[1]
+                else np.zeros((len(columns), 1))
+            )
             out[:, j] = np.where(np.isfinite(top), top, 0.0).mean(axis=1)
         return out
 
@@ -103,12 +111,16 @@ class ExampleSimilarityFeaturizer(DenseFeaturizer, GraphComponent):
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
         vectors = [self._embedding(m) for m in examples]
         kept = [(v, m.get(INTENT)) for v, m in zip(vectors, examples) if v is not None]
-        self._vectors = np.stack([v for v, _ in kept]) if kept else np.zeros((0, 0), dtype=np.float32)
+        self._vectors = (
+            np.stack([v for v, _ in kept]) if kept else np.zeros((0, 0), dtype=np.float32)
+        )
         self._labels = np.array([label for _, label in kept])
         self._intents = sorted(set(self._labels))
         with self._storage.write_to(self._resource) as directory:
-            joblib.dump({"vectors": self._vectors, "labels": self._labels, "intents": self._intents},
-                        directory / MODEL_FILE)
+            joblib.dump(
+                {"vectors": self._vectors, "labels": self._labels, "intents": self._intents},
+                directory / MODEL_FILE,
+            )
         return self._resource
 
     def _add(self, messages: List[Message], leave_one_out: bool) -> None:
@@ -123,7 +135,9 @@ class ExampleSimilarityFeaturizer(DenseFeaturizer, GraphComponent):
         if leave_one_out:  # each training example against the others only
             similarities[similarities > 0.9999] = -np.inf
         for (message, _), row in zip(with_vectors, self._scores(similarities)):
-            self.add_features_to_message(sequence=None, sentence=row.reshape(1, -1), attribute=TEXT, message=message)
+            self.add_features_to_message(
+                sequence=None, sentence=row.reshape(1, -1), attribute=TEXT, message=message
+            )
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self._add(training_data.training_examples, leave_one_out=True)

@@ -123,7 +123,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         for message, row, known in zip(messages, probabilities, evidence):
             order = np.argsort(-row)[: self._config["ranking_length"]]
             scale = 1.0 if known else 0.0
-            ranking = [{INTENT_NAME_KEY: str(labels[i]), "confidence": float(row[i]) * scale} for i in order]
+            ranking = [
+                {INTENT_NAME_KEY: str(labels[i]), "confidence": float(row[i]) * scale}
+                for i in order
+            ]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

@@ -61,7 +61,8 @@ REACTION_WORDS = re.compile(
     r"angry|inflam\w*|irritat\w*|discolou?r\w*|pigment\w*|grey|gray|white\w*|yellow\w*|green\w*|purple\w*|"
     r"black|brown|shiny|weird|strange|awful|terrible|horrible|spread\w*|moving|growing|bigger|crack\w*|split\w*|"
     r"shut|closed|breath\w*|throat|tongue|swallow\w*|vision|blurr\w*|rough|holes?|pits?|dents?|ridges?|lines?|"
-    r"tracks?|cuts?|wounds?|open|leak\w*|drip\w*|fluid|sticky|wet|smell\w*|fading|settling|healing|not right)\b",
+    r"tracks?|cuts?|wounds?|open|leak\w*|drip\w*|fluid|sticky|wet|smell\w*|fading|settling|healing|"
+    r"not right)\b",
     re.IGNORECASE,
 )
 # A patient asking whether what they see is normal, read as urgent by the
@@ -70,7 +71,10 @@ REACTION_WORDS = re.compile(
 # that normal?" gets the page's facts on what is normal instead, and the
 # answer action flags a call-back when it goes beyond that.
 LEARNED_MIN_CONFIDENCE = 0.5
-ASKS_IF_NORMAL = re.compile(r"\b(is (this|that|it) (normal|ok|okay|expected|usual)|normal\?|should i (be )?worr(y|ied))", re.I)
+ASKS_IF_NORMAL = re.compile(
+    r"\b(is (this|that|it) (normal|ok|okay|expected|usual)|normal\?|should i (be )?worr(y|ied))",
+    re.I,
+)
 TRIAGE = ParseKey.TRIAGE
 URGENCY = EntityType.URGENCY
 NOW, TODAY = Urgency.NOW, Urgency.TODAY
@@ -91,7 +95,10 @@ class RedFlagGate(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"urgent_intent": Intent.URGENT_SYMPTOM, "before_treatment_intent": Intent.ASK_CONTRAINDICATIONS}
+        return {
+            "urgent_intent": Intent.URGENT_SYMPTOM,
+            "before_treatment_intent": Intent.ASK_CONTRAINDICATIONS,
+        }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._urgent = config["urgent_intent"]
@@ -129,7 +136,9 @@ class RedFlagGate(GraphComponent):
         if not flags and confidence < LEARNED_MIN_CONFIDENCE and ASKS_IF_NORMAL.search(text):
             self._drop_urgent(message)
             return
-        if not flags and not (reports_on_self(text) and about_skin(message) and REACTION_WORDS.search(text)):
+        if not flags and not (
+            reports_on_self(text) and about_skin(message) and REACTION_WORDS.search(text)
+        ):
             # The learned models call it urgent, but nobody says something is
             # happening to their skin ("What are the warning signs of a bad
             # reaction?", "I think I have a UTI", "I had microneedling last
@@ -142,7 +151,11 @@ class RedFlagGate(GraphComponent):
 
     def _drop_urgent(self, message: Message) -> None:
         """The next likeliest intent instead of a learned urgent guess."""
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != self._urgent]
+        ranking = [
+            r
+            for r in message.get(INTENT_RANKING_KEY) or []
+            if r.get(INTENT_NAME_KEY) != self._urgent
+        ]
         fallback = {INTENT_NAME_KEY: Intent.NLU_FALLBACK, "confidence": 1.0}
         message.set(INTENT, ranking[0] if ranking else fallback, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -40,7 +40,9 @@ KEPT = {Intent.URGENT_SYMPTOM, *Intent.MISSED, *Intent.SOCIAL, *Intent.CALLBACK}
 
 
 def treatments(message: Message) -> Set[str]:
-    return {str(e.get("value")) for e in message.get(ENTITIES) or [] if e.get("entity") == TREATMENT}
+    return {
+        str(e.get("value")) for e in message.get(ENTITIES) or [] if e.get("entity") == TREATMENT
+    }
 
 
 # "is it safer than laser?", "better than a peel": a comparison with microneedling
@@ -48,15 +50,19 @@ def treatments(message: Message) -> Set[str]:
 COMPARING = re.compile(r"\b(than|vs\.?|versus|compared|instead of|or)\b", re.IGNORECASE)
 # "a chemical peel left me with dark patches, ...": the patient's history, told
 # to ask about microneedling.
-OWN_HISTORY = re.compile(r"\b(left me|gave me|i had|i've had|ive had|i got|i tried|last (year|time)|years? ago)\b",
-                         re.IGNORECASE)
+OWN_HISTORY = re.compile(
+    r"\b(left me|gave me|i had|i've had|ive had|i got|i tried|last (year|time)|years? ago)\b",
+    re.IGNORECASE,
+)
 
 
 def about_another_treatment(named: Set[str], intent: str, text: str) -> bool:
     others = named - {MICRONEEDLING}
     if not others or MICRONEEDLING in named:
         return False
-    if len(others) > 1:  # "laser resurfacing vs microdermabrasion": two others, microneedling in neither
+    if (
+        len(others) > 1
+    ):  # "laser resurfacing vs microdermabrasion": two others, microneedling in neither
         return True
     return intent != COMPARISON and not COMPARING.search(text) and not OWN_HISTORY.search(text)
 

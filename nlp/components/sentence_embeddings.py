@@ -76,7 +76,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         def embed(ids: Any, mask: Any) -> Any:
             hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
             weights = tf.cast(tf.expand_dims(mask, -1), hidden.dtype)
-            pooled = tf.reduce_sum(hidden * weights, 1) / tf.maximum(tf.reduce_sum(weights, 1), 1e-9)
+            pooled = tf.reduce_sum(hidden * weights, 1) / tf.maximum(
+                tf.reduce_sum(weights, 1), 1e-9
+            )
             return tf.math.l2_normalize(pooled, axis=1)
 
         self._embed = embed

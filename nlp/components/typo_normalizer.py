@@ -97,7 +97,9 @@ class Corrector:
                 self.speller.create_dictionary_entry(word, count)
 
     def needs_lookup(self, lower: str) -> bool:
-        return len(lower) >= self.min_length and lower not in self.counts and lower not in self.known
+        return (
+            len(lower) >= self.min_length and lower not in self.counts and lower not in self.known
+        )
 
     def correct_word(self, word: str) -> str:
         lower = word.lower()
@@ -123,7 +125,9 @@ class Corrector:
         return WORD.sub(replace, text)
 
 
-def vocabulary(texts: Iterable[str], min_count: int = 2, terms: Iterable[str] = ()) -> Dict[str, int]:
+def vocabulary(
+    texts: Iterable[str], min_count: int = 2, terms: Iterable[str] = ()
+) -> Dict[str, int]:
     """Word counts of the training texts, keeping words seen `min_count` times
     or known English words: the training data has typos of its own ("pianful"),
     which must not become targets of correction. The words of the entity
@@ -193,8 +197,12 @@ class TypoNormalizer(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         terms = term_phrases(PROJECT_ROOT / self._config["terms_file"])
-        counts = vocabulary((m.get(TEXT) for m in training_data.training_examples if m.get(TEXT)), terms=terms)
-        self._corrector = Corrector(counts, self._config["min_length"], self._config["two_edits_from"])
+        counts = vocabulary(
+            (m.get(TEXT) for m in training_data.training_examples if m.get(TEXT)), terms=terms
+        )
+        self._corrector = Corrector(
+            counts, self._config["min_length"], self._config["two_edits_from"]
+        )
         with self._storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(counts))
         return self._resource
