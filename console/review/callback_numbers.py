@@ -9,6 +9,7 @@ import re
 from typing import Iterable, Optional
 
 from review import sms_records
+from review.models import ChannelKind
 from review.redaction import clinic_region, find_personal_data
 from review.transcript import Session
 
@@ -27,7 +28,7 @@ def typed_number(sessions: Iterable[Session]) -> Optional[str]:
 
 
 def callback_number(sender_id: str, channel: str, sessions: Iterable[Session]) -> Optional[str]:
-    if channel == "sms":
+    if channel == ChannelKind.SMS:
         return sms_records.callback_number(sender_id)
     return typed_number(sessions)
 

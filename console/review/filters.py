@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from review import audit, labels, topics
 from review.domain import intents
-from review.models import ConversationSummary, MessageSummary
+from review.models import ChannelKind, ConversationSummary, MessageSummary
 
 FLAGS = [
     ("", "Any"),
@@ -24,7 +24,7 @@ FLAGS = [
     ("opted_out", "Opted out of texts"),
 ]
 FLAG_FIELDS = {"urgent": "urgent", "callback": "callback", "fallback": "low_confidence", "opted_out": "opted_out"}
-CHANNELS = [("", "Any")] + [(key, name) for key, name in ConversationSummary.CHANNELS if key != "other"]
+CHANNELS = [("", "Any")] + [(kind.value, kind.label) for kind in ChannelKind if kind != ChannelKind.OTHER]
 
 
 PERIODS = [("", "Any time"), ("today", "Today"), ("24h", "Last 24 h")]

@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
+from clinic.contract import Channel
+
 
 class User(AbstractUser):
     """A member of the clinic's staff. Admins also manage users, export,
@@ -76,6 +78,23 @@ class Status(models.TextChoices):
     DONE = "done", "Done"
 
 
+class ChannelKind(models.TextChoices):
+    """Where a conversation came from, in staff's words: "rest" is an app the
+    clinic connected (Rasa's REST channel), "web" the website's socket.io widget."""
+
+    WEB = "web", "Website chat"
+    SMS = Channel.SMS, "Text message"
+    REST = Channel.REST, "Other app"
+    OTHER = "other", "Other"
+
+    @classmethod
+    def of(cls, input_channel: Optional[str], default: Optional[str] = None) -> str:
+        """The kind of Rasa's input channel (`UserUttered.input_channel`);
+        `default` (else OTHER) for a channel the console does not know."""
+        known = {Channel.SOCKETIO: cls.WEB, Channel.SMS: cls.SMS, Channel.REST: cls.REST}
+        return known.get(input_channel or "", cls.OTHER if default is None else default)
+
+
 class ConversationQuerySet(models.QuerySet):
     def flagged(self) -> ConversationQuerySet:
         return self.filter(Q(urgent=True) | Q(callback=True))
@@ -121,12 +140,9 @@ class ConversationSummary(models.Model):
 
     objects = ConversationQuerySet.as_manager()
 
-    # in staff's words: "rest" is an app the clinic connected (REST channel)
-    CHANNELS = [("web", "Website chat"), ("sms", "Text message"), ("rest", "Other app"), ("other", "Other")]
-
     sender_id = models.CharField(max_length=255, unique=True)  # never shown: see review/labels.py
     label = models.CharField(max_length=64, unique=True)  # what staff see, link and export
-    channel = models.CharField(max_length=8, blank=True, choices=CHANNELS, db_index=True)
+    channel = models.CharField(max_length=8, blank=True, choices=ChannelKind.choices, db_index=True)
     started_at = models.DateTimeField()
     started_day = models.DateField(db_index=True)  # in the console's TIME_ZONE, for charts
     last_event_at = models.DateTimeField()

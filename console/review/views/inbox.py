@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from clinic.contract import Intent
 from review import audit, indexer, labels, topics
 from review.forms import CorrectionForm
 from review.models import ConversationSummary, Correction, MessageSummary
@@ -57,7 +58,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     for message in page:
         event = events.get(message.event_id, {})
         ranking = ((event.get("parse_data") or {}).get("intent_ranking")) or []
-        names = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback")][:3]
+        names = [r.get("name") for r in ranking if r.get("name") not in (None, Intent.NLU_FALLBACK)][:3]
         before, reply = store.turns_around(message.sender_id, message.event_id)
         items.append(Item(message, redact(event.get("text") or ""), [(n, topics.topic(n)) for n in names],
                           found.get(message.sender_id, ""), [_line(e) for e in before],

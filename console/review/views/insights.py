@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from review import charts, indexer, topics
-from review.models import ConversationSummary, MessageSummary
+from review.models import ChannelKind, ConversationSummary, MessageSummary
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
 DAILY_UP_TO = 62  # longer ranges are drawn by week
-CHANNEL_LABELS = dict(ConversationSummary.CHANNELS)  # in staff's words ("Website chat")
-CHANNEL_SERIES = {CHANNEL_LABELS[key]: f"bar-{key}" for key in ("web", "sms", "rest", "other")}
+CHANNEL_LABELS = dict(ChannelKind.choices)  # in staff's words ("Website chat")
+CHANNEL_SERIES = {kind.label: f"bar-{kind.value}" for kind in ChannelKind}
 
 
 class RangeForm(forms.Form):
@@ -74,7 +74,7 @@ def insights(request: HttpRequest) -> HttpResponse:
 
     per_channel: Dict[str, Dict[str, float]] = {name: {} for name in CHANNEL_SERIES}
     for row in conversations.values("started_day", "channel").annotate(n=Count("id")):
-        _add(per_channel, CHANNEL_LABELS.get(row["channel"], CHANNEL_LABELS["other"]), bucket(row["started_day"]),
+        _add(per_channel, CHANNEL_LABELS.get(row["channel"], ChannelKind.OTHER.label), bucket(row["started_day"]),
              row["n"])
     flags: Dict[str, Dict[str, float]] = {"Urgent": {}, "Call-back": {}}
     for row in conversations.values("started_day").annotate(
@@ -98,7 +98,7 @@ def insights(request: HttpRequest) -> HttpResponse:
         "fallback_rate": (100.0 * low_messages / all_messages) if all_messages else None,
         "charts": [
             charts.columns(f"Conversations per {unit} by channel", labels,
-                           {k: v for k, v in per_channel.items() if v or k != CHANNEL_LABELS["other"]}, CHANNEL_SERIES),
+                           {k: v for k, v in per_channel.items() if v or k != ChannelKind.OTHER.label}, CHANNEL_SERIES),
             charts.horizontal("Top topics (patient messages)", [(topics.topic(r["intent"]), r["n"]) for r in top]),
             charts.columns(f"Not understood per {unit} (share of patient messages)", labels,
                            {"Not understood": rate}, {"Not understood": "bar-fallback"},

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from clinic.contract import EntityType
 from clinic.kb import KB_DIR, AnswerText, Entry, KnowledgeBase
 from clinic.kb_review import (
     NEVER,
@@ -32,7 +33,9 @@ from review import audit
 from review.forms import KnowledgeReviewForm
 from review.views.access import admin_required
 
-ENTITY_WORDS = {"condition": "condition", "body_area": "body area", "health_factor": "health factor"}
+# An entity type in staff words ("body_area" -> "body area").
+ENTITY_WORDS = {kind: kind.replace("_", " ")
+                for kind in (EntityType.CONDITION, EntityType.BODY_AREA, EntityType.HEALTH_FACTOR)}
 
 
 @dataclass(frozen=True)
