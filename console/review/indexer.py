@@ -46,6 +46,7 @@ from review import labels, sms_records
 from review.models import ChannelKind, ConversationSummary, IndexState, MessageSummary
 from review.redaction import redact
 from review.tracker_store import EventRow, TrackerStore, chunks, default_store
+from review.training_export import has_letters
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +89,6 @@ def is_low_confidence(intent: str, confidence: float) -> bool:
     """The console's definition of a misunderstanding: Rasa's fallback, or a
     top intent below LOW_CONFIDENCE (0.5)."""
     return intent == Intent.NLU_FALLBACK or confidence < settings.LOW_CONFIDENCE
-
-
-def has_words(text: str) -> bool:
-    return any(ch.isalpha() for ch in text)
 
 
 def refresh(store: Optional[TrackerStore] = None, rebuild: bool = False) -> Progress:
@@ -285,7 +282,7 @@ def _fold_patient_message(
     messages.append(MessageSummary(
         event_id=row.id, sender_id=row.sender_id, at=moment, day=_day(moment),
         intent=name[:100], confidence=confidence, low_confidence=low,
-        needs_review=low and typed and has_words(text),
+        needs_review=low and typed and has_letters(text),  # could become a training example
     ))
 
 
