@@ -63,7 +63,7 @@ def conversations(form: ConversationFilter, by_id: bool = False) -> QuerySet:
     finding the conversation of a patient who asks for its deletion (the id is
     never shown, so only someone who was given it can type it).
     """
-    qs = ConversationSummary.objects.filter(patient_messages__gt=0)
+    qs = ConversationSummary.objects.with_messages()
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if data.get("flag"):
         qs = qs.filter(**{FLAG_FIELDS[data["flag"]]: True})
@@ -89,7 +89,7 @@ def conversations(form: ConversationFilter, by_id: bool = False) -> QuerySet:
         if by_id:
             match |= Q(sender_id=query)
         qs = qs.filter(match)
-    return qs.order_by("-started_at", "-id")
+    return qs.newest_first()
 
 
 def record_search(request: HttpRequest, form: ConversationFilter, matches: int, **detail) -> None:
@@ -101,5 +101,5 @@ def record_search(request: HttpRequest, form: ConversationFilter, matches: int, 
         return
     found = ""
     if request.user.is_console_admin:
-        found = ConversationSummary.objects.filter(sender_id=query).values_list("label", flat=True).first() or ""
+        found = ConversationSummary.objects.label_of(query)
     audit.record("search", request, conversation=found, query=query, matches=matches, **detail)

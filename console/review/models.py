@@ -14,10 +14,11 @@ from typing import Optional
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models import F
 from django.utils import timezone
 
-from clinic.contract import Channel
+from review.choices import ChannelKind, Status  # noqa: F401 (Status: imported from here)
+from review.querysets import AuditQuerySet, ConversationQuerySet, FollowUpQuerySet, MessageQuerySet
 
 
 class User(AbstractUser):
@@ -66,73 +67,10 @@ class AuditEntry(models.Model):
     count = models.PositiveIntegerField(default=1)
     last_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AuditQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
-
-
-class Status(models.TextChoices):
-    """Where a flagged conversation is in the follow-up queue."""
-
-    OPEN = "open", "Open"
-    ASSIGNED = "assigned", "Assigned"
-    DONE = "done", "Done"
-
-
-class ChannelKind(models.TextChoices):
-    """Where a conversation came from, in staff's words: "rest" is an app the
-    clinic connected (Rasa's REST channel), "web" the website's socket.io widget."""
-
-    WEB = "web", "Website chat"
-    SMS = Channel.SMS, "Text message"
-    REST = Channel.REST, "Other app"
-    OTHER = "other", "Other"
-
-    @classmethod
-    def of(cls, input_channel: Optional[str], default: Optional[str] = None) -> str:
-        """The kind of Rasa's input channel (`UserUttered.input_channel`);
-        `default` (else OTHER) for a channel the console does not know."""
-        known = {Channel.SOCKETIO: cls.WEB, Channel.SMS: cls.SMS, Channel.REST: cls.REST}
-        return known.get(input_channel or "", cls.OTHER if default is None else default)
-
-
-class ConversationQuerySet(models.QuerySet):
-    def flagged(self) -> ConversationQuerySet:
-        return self.filter(Q(urgent=True) | Q(callback=True))
-
-    def with_status(self) -> ConversationQuerySet:
-        """Annotates `status`, `assignee_name`, `case_version` and `waiting_since`.
-
-        Done means a follow-up covers the latest flag (a newer flag reopens
-        it); assigned means someone took the case and has not closed it.
-        """
-        covered = (FollowUp.objects.filter(sender_id=OuterRef("sender_id"))
-                   .order_by("-covers_until").values("covers_until")[:1])
-        case = Case.objects.filter(sender_id=OuterRef("sender_id"))
-        return self.annotate(
-            covered=Subquery(covered),
-            assignee_name=Subquery(case.values("assignee__username")[:1]),
-            assigned_at=Subquery(case.values("assigned_at")[:1]),
-            case_version=Subquery(case.values("version")[:1]),
-        ).annotate(
-            status=models.Case(  # the SQL CASE, not the Case model below
-                models.When(covered__isnull=False, last_flagged_at__lte=F("covered"), then=Value(Status.DONE)),
-                models.When(assignee_name__isnull=False, then=Value(Status.ASSIGNED)),
-                default=Value(Status.OPEN),
-            ),
-            # since the first flag, or since the one that reopened a done case
-            waiting_since=models.Case(models.When(covered__isnull=True, then=F("first_flagged_at")),
-                                      default=F("last_flagged_at")),
-        )
-
-    def not_done(self) -> ConversationQuerySet:
-        """Flagged conversations still waiting for someone, urgent first, then longest waiting."""
-        return (self.flagged().with_status().exclude(status=Status.DONE)
-                .defer("search_text").order_by("-urgent", "waiting_since", "id"))
-
-    def next_for(self, user: User, after: ConversationSummary) -> Optional[ConversationSummary]:
-        """The first item of the queue, other than `after`, that nobody else has taken."""
-        return (self.not_done().exclude(pk=after.pk)
-                .filter(Q(status=Status.OPEN) | Q(assignee_name=user.get_username())).first())
 
 
 class ConversationSummary(models.Model):
@@ -181,6 +119,8 @@ class MessageSummary(models.Model):
     low_confidence = models.BooleanField(default=False)  # fallback or below LOW_CONFIDENCE
     needs_review = models.BooleanField(default=False)  # low, and typed words (not a button)
 
+    objects = MessageQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["needs_review", "at"], name="message_review_at")]
 
@@ -209,6 +149,8 @@ class FollowUp(models.Model):
     reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)  # blank before issue 15
     # The conversation's latest flag at the time: a newer flag reopens it.
     covers_until = models.DateTimeField()
+
+    objects = FollowUpQuerySet.as_manager()
 
 
 class Case(models.Model):

@@ -107,11 +107,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     params = {}
     if form.is_valid():
         params = {k: v for k, v in form.cleaned_data.items() if v}
-        if params.get("action"):
-            entries = entries.filter(action=params["action"])
-        if params.get("conversation"):
-            named = params["conversation"].strip()
-            entries = entries.filter(conversation=named if labels.is_label(named) else labels.label_of(named))
+        named = params.get("conversation", "").strip()
+        if named and not labels.is_label(named):
+            named = labels.label_of(named)  # the conversation id a patient gave
+        entries = entries.matching(action=params.get("action", ""), conversation=named)
     return render(request, "review/audit.html", {
         "form": form, "page": paginate(request, entries), "query": query_without_page(params),
     })

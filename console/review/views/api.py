@@ -15,7 +15,6 @@ from review.redaction import redact
 from review.tracker_store import default_store
 from review.transcript import build, redacted
 from review.views.access import paginate
-from review.views.conversations import LIST_FIELDS
 
 
 @require_GET
@@ -24,7 +23,7 @@ def conversation_list(request: HttpRequest) -> JsonResponse:
     form = ConversationFilter(request.GET or None)
     if form.is_bound and not form.is_valid():
         return JsonResponse({"error": "invalid filter", "fields": form.errors}, status=400)
-    page = paginate(request, conversations(form, by_id=request.user.is_console_admin).only(*LIST_FIELDS))
+    page = paginate(request, conversations(form, by_id=request.user.is_console_admin).for_list())
     record_search(request, form, page.paginator.count, via="api")
     return JsonResponse({
         "count": page.paginator.count,

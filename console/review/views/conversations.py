@@ -22,10 +22,6 @@ from review.tracker_store import default_store
 from review.transcript import build, redacted
 from review.views.access import admin_required, paginate, query_without_page
 
-LIST_FIELDS = [
-    "id", "label", "channel", "started_at", "patient_messages", "assistant_messages",
-    "urgent", "callback", "low_confidence", "opted_out", "preview", "first_flagged_at", "last_flagged_at",
-]
 # A reveal lasts this long in the session that asked for it, so reloading the
 # revealed page or going Back to it works without asking again.
 REVEAL_SECONDS = 600
@@ -37,7 +33,7 @@ NUMBER_SHOWN = "number_shown"  # the same, for the call-back number alone
 def conversation_list(request: HttpRequest) -> HttpResponse:
     indexer.refresh()
     form = ConversationFilter(request.GET or None)
-    page = paginate(request, conversations(form, by_id=request.user.is_console_admin).only(*LIST_FIELDS)
+    page = paginate(request, conversations(form, by_id=request.user.is_console_admin).for_list()
                     .with_status())
     record_search(request, form, page.paginator.count)
     return render(request, "review/conversations.html", {
@@ -68,7 +64,7 @@ def _render_transcript(request: HttpRequest, summary: ConversationSummary, revea
     number_shown = bool(number) and (reveal or _granted(request, NUMBER_SHOWN, summary.label))
     sessions = redacted(sessions, redactor(reveal))
     audit.record("view_transcript", request, conversation=summary.label, revealed=reveal or None)
-    case = ConversationSummary.objects.flagged().with_status().filter(pk=summary.pk).first()
+    case = ConversationSummary.objects.cases().filter(pk=summary.pk).first()
     draft = drafts.take(request, summary.label)
     return render(request, "review/transcript.html", {
         "summary": summary,
@@ -78,8 +74,7 @@ def _render_transcript(request: HttpRequest, summary: ConversationSummary, revea
         "has_number": bool(number),
         "number": number if number_shown else None,
         "tel": callback_numbers.tel_uri(number) if number_shown else "",
-        "follow_ups": FollowUp.objects.filter(sender_id=summary.sender_id).select_related("done_by")
-                                      .order_by("-done_at"),
+        "follow_ups": FollowUp.objects.of(summary.sender_id),
         "done_form": FollowUpForm(initial=draft) if draft else FollowUpForm(),
         "draft_kept": bool(draft),
         "reveal_form": RevealForm(),
@@ -160,8 +155,7 @@ def export(request: HttpRequest) -> HttpResponse:
         messages.error(request, "The export options were not valid.")
         return redirect("conversations")
     if form.cleaned_data["scope"] == "selected":
-        chosen = ConversationSummary.objects.filter(label__in=request.POST.getlist("conversation"))
-        chosen = chosen.order_by("-started_at", "-id")
+        chosen = ConversationSummary.objects.labelled(request.POST.getlist("conversation")).newest_first()
     else:
         indexer.refresh()
         chosen = conversations(filters, by_id=True)

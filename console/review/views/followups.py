@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,40 +33,21 @@ TABS = {
 }
 
 
-def _tab_items(request: HttpRequest, tab: str):
-    waiting = ConversationSummary.objects.not_done()
-    if tab == "urgent":
-        return waiting.filter(urgent=True)
-    if tab == "callback":
-        return waiting.filter(callback=True)
-    if tab == "mine":
-        return waiting.filter(assignee_name=request.user.get_username())
-    return waiting
-
-
-def done_today():
-    """Today's follow-ups (the console's time zone), newest first, with their conversation's label."""
-    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    label = ConversationSummary.objects.filter(sender_id=OuterRef("sender_id")).values("label")[:1]
-    return (FollowUp.objects.filter(done_at__gte=start).select_related("done_by")
-            .annotate(label=Subquery(label)).order_by("-done_at"))
-
-
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     indexer.refresh()
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "open"
     context = {"tab": tab, "tabs": TABS, "query": f"tab={tab}", "now": timezone.now()}
     if tab == "done":
-        context["page"] = paginate(request, done_today())
+        context["page"] = paginate(request, FollowUp.objects.done_today())
     else:
-        page = paginate(request, _tab_items(request, tab))
+        page = paginate(request, ConversationSummary.objects.in_tab(tab, request.user.get_username()))
         context["page"], context["rows"] = page, with_flag_messages(list(page))
     return render(request, "review/followups.html", context)
 
 
 def _case(label: str) -> ConversationSummary:
-    return get_object_or_404(ConversationSummary.objects.flagged().with_status(), label=label)
+    return get_object_or_404(ConversationSummary.objects.cases(), label=label)
 
 
 def _conflict(request: HttpRequest, case: ConversationSummary, form: CaseForm) -> str:

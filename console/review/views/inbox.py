@@ -41,19 +41,13 @@ def _line(event: dict) -> Tuple[str, str]:
     return "Assistant", event.get("text") or ""
 
 
-def unreviewed():
-    reviewed = Correction.objects.filter(event_id__isnull=False).values("event_id")
-    return MessageSummary.objects.filter(needs_review=True).exclude(event_id__in=reviewed).order_by("-at", "-event_id")
-
-
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     indexer.refresh()
-    page = paginate(request, unreviewed())
+    page = paginate(request, MessageSummary.objects.unreviewed())
     store = default_store()
     events = store.events_by_id([m.event_id for m in page])
-    found = dict(ConversationSummary.objects.filter(sender_id__in={m.sender_id for m in page})
-                 .values_list("sender_id", "label"))
+    found = ConversationSummary.objects.labels_by_sender(m.sender_id for m in page)
     items = []
     for message in page:
         event = events.get(message.event_id, {})
