@@ -8,7 +8,8 @@ from typing import List
 from clinic.contract import Intent
 from clinic.domain import intent_names, load_domain
 
-NOT_TRAINABLE = {Intent.NLU_FALLBACK}  # Rasa's fallback is a classifier outcome, not an intent to teach
+# Rasa's fallback is a classifier outcome, not an intent to teach.
+NOT_TRAINABLE = {Intent.NLU_FALLBACK}
 
 
 def intents() -> List[str]:

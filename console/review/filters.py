@@ -24,7 +24,8 @@ FLAGS = [
     ("opted_out", "Opted out of texts"),
 ]
 FLAG_FIELDS = {"urgent": "urgent", "callback": "callback", "fallback": "low_confidence", "opted_out": "opted_out"}
-CHANNELS = [("", "Any")] + [(kind.value, kind.label) for kind in ChannelKind if kind != ChannelKind.OTHER]
+CHANNELS = [("", "Any")] + [(kind.value, kind.label) for kind in ChannelKind
+                            if kind != ChannelKind.OTHER]
 
 
 PERIODS = [("", "Any time"), ("today", "Today"), ("24h", "Last 24 h")]

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 # What the conversation list and the API show of each conversation.
 LIST_FIELDS = [
     "id", "label", "channel", "started_at", "patient_messages", "assistant_messages",
-    "urgent", "callback", "low_confidence", "opted_out", "preview", "first_flagged_at", "last_flagged_at",
+    "urgent", "callback", "low_confidence", "opted_out", "preview",
+    "first_flagged_at", "last_flagged_at",
 ]
 
 
@@ -127,7 +128,8 @@ class FollowUpQuerySet(models.QuerySet):
         return self.filter(sender_id=sender_id).select_related("done_by").order_by("-done_at")
 
     def done_today(self) -> FollowUpQuerySet:
-        """Today's follow-ups (the console's time zone), newest first, with their conversation's label."""
+        """Today's follow-ups (the console's time zone), newest first, with their
+        conversation's label."""
         start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
         label = (_model("ConversationSummary").objects.filter(sender_id=OuterRef("sender_id"))
                  .values("label")[:1])

@@ -155,7 +155,8 @@ def export(request: HttpRequest) -> HttpResponse:
         messages.error(request, "The export options were not valid.")
         return redirect("conversations")
     if form.cleaned_data["scope"] == "selected":
-        chosen = ConversationSummary.objects.labelled(request.POST.getlist("conversation")).newest_first()
+        chosen = (ConversationSummary.objects.labelled(request.POST.getlist("conversation"))
+                  .newest_first())
     else:
         indexer.refresh()
         chosen = conversations(filters, by_id=True)

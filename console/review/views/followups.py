@@ -41,7 +41,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     if tab == "done":
         context["page"] = paginate(request, FollowUp.objects.done_today())
     else:
-        page = paginate(request, ConversationSummary.objects.in_tab(tab, request.user.get_username()))
+        cases = ConversationSummary.objects.in_tab(tab, request.user.get_username())
+        page = paginate(request, cases)
         context["page"], context["rows"] = page, with_flag_messages(list(page))
     return render(request, "review/followups.html", context)
 

@@ -52,7 +52,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     for message in page:
         event = events.get(message.event_id, {})
         ranking = ((event.get("parse_data") or {}).get("intent_ranking")) or []
-        names = [r.get("name") for r in ranking if r.get("name") not in (None, Intent.NLU_FALLBACK)][:3]
+        names = [r.get("name") for r in ranking
+                 if r.get("name") not in (None, Intent.NLU_FALLBACK)][:3]
         before, reply = store.turns_around(message.sender_id, message.event_id)
         items.append(Item(message, redact(event.get("text") or ""), [(n, topics.topic(n)) for n in names],
                           found.get(message.sender_id, ""), [_line(e) for e in before],
