@@ -13,14 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from review import audit, callback_numbers, drafts, exports, indexer, retention, sms_records
+from review import audit, callback_numbers, drafts, exports, retention, sms_records
 from review.filters import PERIODS, ConversationFilter, conversations, record_search
 from review.forms import DeleteForm, ExportForm, FollowUpForm, RevealForm
 from review.models import ConversationSummary, FollowUp
 from review.redaction import redactor
 from review.tracker_store import default_store
 from review.transcript import build, redacted
-from review.views.access import admin_required, paginate, query_without_page
+from review.views.access import admin_required, paginate, query_without_page, with_fresh_index
 
 # A reveal lasts this long in the session that asked for it, so reloading the
 # revealed page or going Back to it works without asking again.
@@ -30,8 +30,8 @@ NUMBER_SHOWN = "number_shown"  # the same, for the call-back number alone
 
 
 @require_GET
+@with_fresh_index
 def conversation_list(request: HttpRequest) -> HttpResponse:
-    indexer.refresh()
     form = ConversationFilter(request.GET or None)
     page = paginate(request, conversations(form, by_id=request.user.is_console_admin).for_list()
                     .with_status())
@@ -149,6 +149,7 @@ def delete(request: HttpRequest, label: str) -> HttpResponse:
 
 @require_POST
 @admin_required
+@with_fresh_index  # for an export of every conversation the filter matches
 def export(request: HttpRequest) -> HttpResponse:
     form, filters = ExportForm(request.POST), ConversationFilter(request.POST)
     if not form.is_valid() or not filters.is_valid():
@@ -158,7 +159,6 @@ def export(request: HttpRequest) -> HttpResponse:
         chosen = (ConversationSummary.objects.labelled(request.POST.getlist("conversation"))
                   .newest_first())
     else:
-        indexer.refresh()
         chosen = conversations(filters, by_id=True)
     chosen = list(chosen.defer("search_text"))
     if not chosen:

@@ -18,11 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from review import audit, drafts, indexer
+from review import audit, drafts
 from review.flag_messages import with_flag_messages
 from review.forms import CaseForm, FollowUpForm
 from review.models import Case, ConversationSummary, FollowUp, Status
-from review.views.access import paginate
+from review.views.access import paginate, with_fresh_index
 
 TABS = {
     "open": "All open",
@@ -34,8 +34,8 @@ TABS = {
 
 
 @require_GET
+@with_fresh_index
 def queue(request: HttpRequest) -> HttpResponse:
-    indexer.refresh()
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "open"
     context = {"tab": tab, "tabs": TABS, "query": f"tab={tab}", "now": timezone.now()}
     if tab == "done":
@@ -88,8 +88,8 @@ def assign(request: HttpRequest, label: str) -> HttpResponse:
 
 
 @require_POST
+@with_fresh_index  # a flag raised since the page loaded must be known here
 def mark_done(request: HttpRequest, label: str) -> HttpResponse:
-    indexer.refresh()  # a flag raised since the page loaded must be known here
     case = _case(label)
     form = FollowUpForm(request.POST)
     if not form.is_valid():

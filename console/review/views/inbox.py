@@ -16,13 +16,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.contract import Intent
-from review import audit, indexer, labels, topics
+from review import audit, labels, topics
 from review.forms import CorrectionForm
 from review.models import ConversationSummary, Correction, MessageSummary
 from review.redaction import redact
 from review.tracker_store import default_store
 from review.training_export import clean_example
-from review.views.access import paginate
+from review.views.access import paginate, with_fresh_index
 
 
 @dataclass
@@ -42,8 +42,8 @@ def _line(event: dict) -> Tuple[str, str]:
 
 
 @require_GET
+@with_fresh_index
 def inbox(request: HttpRequest) -> HttpResponse:
-    indexer.refresh()
     page = paginate(request, MessageSummary.objects.unreviewed())
     store = default_store()
     events = store.events_by_id([m.event_id for m in page])

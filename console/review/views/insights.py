@@ -9,8 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from review import charts, indexer, insights_data, topics
+from review import charts, insights_data, topics
 from review.models import ChannelKind
+from review.views.access import with_fresh_index
 
 CHANNEL_SERIES = {kind.label: f"bar-{kind.value}" for kind in ChannelKind}  # in staff's words
 
@@ -21,8 +22,8 @@ class RangeForm(forms.Form):
 
 
 @require_GET
+@with_fresh_index
 def insights(request: HttpRequest) -> HttpResponse:
-    indexer.refresh()
     form = RangeForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     found = insights_data.count(*insights_data.date_range(data.get("start"), data.get("end")))
