@@ -133,8 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "conversations"
+LOGIN_URL = "review:login"
+LOGIN_REDIRECT_URL = "review:conversations"
 
 
 def totp_issuer(device) -> str:

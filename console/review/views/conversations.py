@@ -96,7 +96,7 @@ def show_number(request: HttpRequest, label: str) -> HttpResponse:
     get_object_or_404(ConversationSummary, label=label)
     audit.record("reveal_callback_number", request, conversation=label, reason="call-back number shown alone")
     _grant(request, NUMBER_SHOWN, label)
-    return redirect(reverse("transcript", args=[label]) + "#call-back")
+    return redirect(reverse("review:transcript", args=[label]) + "#call-back")
 
 
 @require_POST
@@ -108,13 +108,13 @@ def reveal(request: HttpRequest, label: str) -> HttpResponse:
     form = RevealForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a reason (up to 200 characters) to reveal personal data.")
-        return redirect("transcript", label=label)
+        return redirect("review:transcript", label=label)
     reason = form.cleaned_data["reason"]
     audit.record("reveal", request, conversation=label, reason=reason)
     if sms_records.callback_number(summary.sender_id):
         audit.record("reveal_callback_number", request, conversation=label, reason=reason)
     _grant(request, REVEALED, label)
-    return redirect("revealed", label=label)
+    return redirect("review:revealed", label=label)
 
 
 @require_GET
@@ -122,7 +122,7 @@ def revealed(request: HttpRequest, label: str) -> HttpResponse:
     summary = get_object_or_404(ConversationSummary, label=label)
     if not _granted(request, REVEALED, label):
         messages.info(request, "Personal data is hidden again. Give a reason to reveal it.")
-        return redirect("transcript", label=label)
+        return redirect("review:transcript", label=label)
     return _render_transcript(request, summary, reveal=True)
 
 
@@ -131,7 +131,7 @@ def hide(request: HttpRequest, label: str) -> HttpResponse:
     """Ends a reveal (and a shown number) before its time."""
     for key in (REVEALED, NUMBER_SHOWN):
         request.session[key] = {k: v for k, v in request.session.get(key, {}).items() if k != label}
-    return redirect("transcript", label=label)
+    return redirect("review:transcript", label=label)
 
 
 @require_POST
@@ -141,10 +141,10 @@ def delete(request: HttpRequest, label: str) -> HttpResponse:
     form = DeleteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Tick the box to confirm the deletion.")
-        return redirect("transcript", label=label)
+        return redirect("review:transcript", label=label)
     deleted = retention.delete_conversation(summary.sender_id, request)
     messages.success(request, f"Deleted conversation {label} ({deleted.events} events).")
-    return redirect("conversations")
+    return redirect("review:conversations")
 
 
 @require_POST
@@ -154,7 +154,7 @@ def export(request: HttpRequest) -> HttpResponse:
     form, filters = ExportForm(request.POST), ConversationFilter(request.POST)
     if not form.is_valid() or not filters.is_valid():
         messages.error(request, "The export options were not valid.")
-        return redirect("conversations")
+        return redirect("review:conversations")
     if form.cleaned_data["scope"] == "selected":
         chosen = (ConversationSummary.objects.labelled(request.POST.getlist("conversation"))
                   .newest_first())
@@ -163,7 +163,7 @@ def export(request: HttpRequest) -> HttpResponse:
     chosen = list(chosen.defer("search_text"))
     if not chosen:
         messages.error(request, "Select at least one conversation to export.")
-        return redirect("conversations")
+        return redirect("review:conversations")
     unredacted = form.cleaned_data["include_personal_data"]
     kind = form.cleaned_data["format"]
     active = filters.active()

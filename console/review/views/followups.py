@@ -66,7 +66,7 @@ def _conflict(request: HttpRequest, case: ConversationSummary, form: CaseForm) -
 
 
 def _back(case: ConversationSummary) -> HttpResponse:
-    return redirect(reverse("transcript", args=[case.label]) + "#case")
+    return redirect(reverse("review:transcript", args=[case.label]) + "#case")
 
 
 @require_POST
@@ -127,6 +127,6 @@ def mark_done(request: HttpRequest, label: str) -> HttpResponse:
     messages.success(request, f"Marked {case.label} as done.")
     following = ConversationSummary.objects.next_for(request.user, case)
     if following is None:
-        return redirect("followups")
-    return redirect(reverse("transcript", args=[following.label]) + "#case")
+        return redirect("review:followups")
+    return redirect(reverse("review:transcript", args=[following.label]) + "#case")
 

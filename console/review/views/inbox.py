@@ -13,6 +13,7 @@ from typing import List, Tuple
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.contract import Intent
@@ -66,7 +67,7 @@ def correct(request: HttpRequest, event_id: int) -> HttpResponse:
     message = get_object_or_404(MessageSummary, event_id=event_id)
     form = CorrectionForm(request.POST)
     page = request.POST.get("page", "")
-    back = redirect(f"/review/?page={page}" if page.isdigit() else "/review/")
+    back = redirect(reverse("review:inbox") + (f"?page={page}" if page.isdigit() else ""))
     if not form.is_valid():
         messages.error(request, "Choose a topic, or dismiss the message.")
         return back

@@ -158,16 +158,18 @@ def sign_off(request: HttpRequest, entry_id: str) -> HttpResponse:
     form = KnowledgeReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Tick the box to confirm you read every answer against its page sentences.")
-        return redirect("knowledge_entry", entry_id=found.id)
+        return redirect("review:knowledge_entry", entry_id=found.id)
     seen = Fingerprint(form.cleaned_data["answers"], form.cleaned_data["sources"])
     reviewer = request.user.get_full_name() or request.user.get_username()
     try:
         review = record_review(found, reviewer, page, seen, KB_DIR)
     except StaleReview:
         messages.error(request, "This entry changed while you were reading it. Read it again before signing it off.")
-        return redirect("knowledge_entry", entry_id=found.id)
+        return redirect("review:knowledge_entry", entry_id=found.id)
     audit.record("knowledge_reviewed", request, entry=found.id,
                  answers=review.answers[:12], sources=review.sources[:12])
     messages.success(request, f"Signed off “{found.title}”. Patients get it when the assistant next restarts.")
     following = _next_due(kb, page, found.id)
-    return redirect("knowledge_entry", entry_id=following) if following else redirect("knowledge")
+    if following:
+        return redirect("review:knowledge_entry", entry_id=following)
+    return redirect("review:knowledge")
