@@ -1,7 +1,7 @@
 """The number to call a patient back on: for a text-message conversation the
 number the SMS channel kept (encrypted), for a website or app chat the last
 phone number the patient typed, as the redaction's detector finds it
-(libphonenumber, review/redaction.py). Shown only on an audited request."""
+(libphonenumber, review/redaction/phones.py). Shown only on an audited request."""
 
 from __future__ import annotations
 

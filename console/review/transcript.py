@@ -6,7 +6,7 @@ assistant flagged the conversation for staff.
 Sessions start at each `action_session_start`: the custom action sends its
 first-turn notice before it returns `session_started`, so splitting at
 `session_started` would put the notice at the end of the previous session.
-Text is kept as stored; redaction is the caller's choice (review/redaction.py).
+Text is kept as stored; redaction is the caller's choice (review/redaction/).
 """
 
 from __future__ import annotations
