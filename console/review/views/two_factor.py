@@ -109,8 +109,8 @@ def _setup(request: HttpRequest, user: User, during_sign_in: bool) -> HttpRespon
     form = CodeForm(request.POST or None)
     context = {
         "form": form, "error": "", "secret": two_factor.secret(device), "during_sign_in": during_sign_in,
-        "action": reverse("review:login_setup" if during_sign_in else "two_factor"),
-        "qr_url": reverse("review:login_setup_qr" if during_sign_in else "two_factor_qr"),
+        "action": reverse("review:login_setup" if during_sign_in else "review:two_factor"),
+        "qr_url": reverse("review:login_setup_qr" if during_sign_in else "review:two_factor_qr"),
     }
     template = "review/two_factor_setup.html"
     if request.method == "GET":
