@@ -222,6 +222,7 @@ def suggested_topics(tracker: Tracker, exclude: Optional[str] = None) -> List[st
 
 
 def has_words(text: str) -> bool:
+    """Whether the patient wrote something: a letter or a digit, not only emoji or signs."""
     return any(ch.isalnum() for ch in text)
 
 

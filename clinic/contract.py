@@ -26,6 +26,14 @@ class Intent:
     ASK_REASSURANCE = "ask_reassurance"
     ASK_CONTRAINDICATIONS = "ask_contraindications"
     ASK_VS_OTHER_TREATMENTS = "ask_vs_other_treatments"
+    # Answered by a response of their own, not the knowledge base; the console names them for staff.
+    ASK_CLINIC_HOURS = "ask_clinic_hours"
+    ASK_CLINIC_CONTACT = "ask_clinic_contact"
+    ASK_CALLBACK_TIME = "ask_callback_time"
+    ASK_HELP = "ask_help"
+    EXPRESS_WORRY = "express_worry"
+    COMPLAIN = "complain"
+    CONFUSED = "confused"
 
     # A call-back for staff; a message the assistant could not answer.
     CALLBACK = frozenset({REQUEST_HUMAN, BOOK_APPOINTMENT})

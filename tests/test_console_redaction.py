@@ -1,4 +1,4 @@
-"""Redaction of personal data in patient messages (console/review/redaction.py),
+"""Redaction of personal data in patient messages (console/review/redaction/),
 on the examples below and on the corpus of tricky messages in
 tests/data/redaction_corpus.yml (tests/test_console_privacy.py takes some of
 them through every page and export that shows patient text)."""

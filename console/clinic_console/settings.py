@@ -133,8 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "conversations"
+LOGIN_URL = "review:login"
+LOGIN_REDIRECT_URL = "review:conversations"
 
 
 def totp_issuer(device) -> str:
@@ -194,7 +194,6 @@ TRACKER_STORE_URL = os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{VAR_DIR 
 SMS_STORE_URL = os.environ.get("SMS_STORE_URL") or TRACKER_STORE_URL
 SMS_ENCRYPTION_KEY_FILE = VAR_DIR / "sms-encryption-key"  # local mode only
 CLINIC_CONFIG = Path(os.environ.get("CLINIC_CONFIG") or ROOT / "clinic.yml")
-DOMAIN_FILE = ROOT / "domain.yml"
 NLU_DATA_DIR = ROOT / "data" / "nlu"
 REVIEWED_NLU_FILE = Path(os.environ.get("CONSOLE_REVIEWED_NLU") or NLU_DATA_DIR / "reviewed.yml")
 RETENTION_DAYS = env_int("RETENTION_DAYS", 180)

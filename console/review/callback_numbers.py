@@ -1,7 +1,7 @@
 """The number to call a patient back on: for a text-message conversation the
 number the SMS channel kept (encrypted), for a website or app chat the last
 phone number the patient typed, as the redaction's detector finds it
-(libphonenumber, review/redaction.py). Shown only on an audited request."""
+(libphonenumber, review/redaction/phones.py). Shown only on an audited request."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 from typing import Iterable, Optional
 
 from review import sms_records
+from review.models import ChannelKind
 from review.redaction import clinic_region, find_personal_data
 from review.transcript import Session
 
@@ -27,7 +28,7 @@ def typed_number(sessions: Iterable[Session]) -> Optional[str]:
 
 
 def callback_number(sender_id: str, channel: str, sessions: Iterable[Session]) -> Optional[str]:
-    if channel == "sms":
+    if channel == ChannelKind.SMS:
         return sms_records.callback_number(sender_id)
     return typed_number(sessions)
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from review import audit, labels, topics
 from review.domain import intents
-from review.models import ConversationSummary, MessageSummary
+from review.models import ChannelKind, ConversationSummary, MessageSummary
 
 FLAGS = [
     ("", "Any"),
@@ -24,7 +24,8 @@ FLAGS = [
     ("opted_out", "Opted out of texts"),
 ]
 FLAG_FIELDS = {"urgent": "urgent", "callback": "callback", "fallback": "low_confidence", "opted_out": "opted_out"}
-CHANNELS = [("", "Any")] + [(key, name) for key, name in ConversationSummary.CHANNELS if key != "other"]
+CHANNELS = [("", "Any")] + [(kind.value, kind.label) for kind in ChannelKind
+                            if kind != ChannelKind.OTHER]
 
 
 PERIODS = [("", "Any time"), ("today", "Today"), ("24h", "Last 24 h")]
@@ -63,7 +64,7 @@ def conversations(form: ConversationFilter, by_id: bool = False) -> QuerySet:
     finding the conversation of a patient who asks for its deletion (the id is
     never shown, so only someone who was given it can type it).
     """
-    qs = ConversationSummary.objects.filter(patient_messages__gt=0)
+    qs = ConversationSummary.objects.with_messages()
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if data.get("flag"):
         qs = qs.filter(**{FLAG_FIELDS[data["flag"]]: True})
@@ -89,7 +90,7 @@ def conversations(form: ConversationFilter, by_id: bool = False) -> QuerySet:
         if by_id:
             match |= Q(sender_id=query)
         qs = qs.filter(match)
-    return qs.order_by("-started_at", "-id")
+    return qs.newest_first()
 
 
 def record_search(request: HttpRequest, form: ConversationFilter, matches: int, **detail) -> None:
@@ -101,5 +102,5 @@ def record_search(request: HttpRequest, form: ConversationFilter, matches: int, 
         return
     found = ""
     if request.user.is_console_admin:
-        found = ConversationSummary.objects.filter(sender_id=query).values_list("label", flat=True).first() or ""
+        found = ConversationSummary.objects.label_of(query)
     audit.record("search", request, conversation=found, query=query, matches=matches, **detail)

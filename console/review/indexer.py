@@ -41,10 +41,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone as dj_timezone
 
+from clinic.contract import Intent, Slot
 from review import labels, sms_records
-from review.models import ConversationSummary, IndexState, MessageSummary
+from review.models import ChannelKind, ConversationSummary, IndexState, MessageSummary
 from review.redaction import redact
 from review.tracker_store import EventRow, TrackerStore, chunks, default_store
+from review.training_export import has_letters
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +58,6 @@ HISTORIC_GAP_SECONDS = 600.0
 _GAPS_SEEN: Dict[int, float] = {}  # missing id -> when this process first saw it missing
 SEARCH_TEXT_LIMIT = 4000
 PREVIEW_CHARS = 140
-CHANNELS = {"socketio": "web", "sms": "sms", "rest": "rest"}
-FALLBACK_INTENT = "nlu_fallback"
 SUMMARY_FIELDS = [
     "channel", "started_at", "started_day", "last_event_at", "last_event_id",
     "patient_messages", "assistant_messages", "urgent", "callback", "low_confidence",
@@ -88,11 +88,7 @@ def source_fingerprint(url: str) -> str:
 def is_low_confidence(intent: str, confidence: float) -> bool:
     """The console's definition of a misunderstanding: Rasa's fallback, or a
     top intent below LOW_CONFIDENCE (0.5)."""
-    return intent == FALLBACK_INTENT or confidence < settings.LOW_CONFIDENCE
-
-
-def has_words(text: str) -> bool:
-    return any(ch.isalpha() for ch in text)
+    return intent == Intent.NLU_FALLBACK or confidence < settings.LOW_CONFIDENCE
 
 
 def refresh(store: Optional[TrackerStore] = None, rebuild: bool = False) -> Progress:
@@ -252,9 +248,9 @@ def _fold(summary: ConversationSummary, row: EventRow, messages: List[MessageSum
     elif row.type_name == "bot":
         summary.assistant_messages += 1
     elif row.type_name == "slot" and row.data and row.data.get("value") is True:
-        if row.action_name == "urgent_flagged":
+        if row.action_name == Slot.URGENT_FLAGGED:
             summary.urgent = True
-        elif row.action_name == "callback_requested":
+        elif row.action_name == Slot.CALLBACK_REQUESTED:
             summary.callback = True
         summary.first_flagged_at = summary.first_flagged_at or moment
         summary.last_flagged_at = max(summary.last_flagged_at or moment, moment)
@@ -272,7 +268,7 @@ def _fold_patient_message(
     summary.patient_messages += 1
     channel = data.get("input_channel")
     if not summary.channel and channel:
-        summary.channel = CHANNELS.get(channel, "other")
+        summary.channel = ChannelKind.of(channel)
     low = is_low_confidence(name, confidence)
     summary.low_confidence = summary.low_confidence or low
     typed = bool(text) and not text.startswith("/")  # "/ask_pain" is a button press
@@ -286,7 +282,7 @@ def _fold_patient_message(
     messages.append(MessageSummary(
         event_id=row.id, sender_id=row.sender_id, at=moment, day=_day(moment),
         intent=name[:100], confidence=confidence, low_confidence=low,
-        needs_review=low and typed and has_words(text),
+        needs_review=low and typed and has_letters(text),  # could become a training example
     ))
 
 

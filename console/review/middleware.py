@@ -49,11 +49,11 @@ class LoginRequired(LoginRequiredMiddleware):
         except Resolver404:
             match = None
         if match and "label" in match.kwargs:
-            if match.url_name == "followup_done" and _csrf_accepted(request):
+            if match.view_name == "review:followup_done" and _csrf_accepted(request):
                 drafts.keep(request, match.kwargs["label"], request.POST)
                 messages.warning(request, "You were signed out after a while without activity. "
                                           "Sign in again: your note is kept.")
-            return reverse("transcript", args=[match.kwargs["label"]]) + "#case"
+            return reverse("review:transcript", args=[match.kwargs["label"]]) + "#case"
         referer = urlsplit(request.META.get("HTTP_REFERER", ""))
         if referer.netloc == request.get_host() and referer.path:
             return referer.path + (f"?{referer.query}" if referer.query else "")

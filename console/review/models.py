@@ -14,8 +14,11 @@ from typing import Optional
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models import F
 from django.utils import timezone
+
+from review.choices import ChannelKind, Status  # noqa: F401 (Status: imported from here)
+from review.querysets import AuditQuerySet, ConversationQuerySet, FollowUpQuerySet, MessageQuerySet
 
 
 class User(AbstractUser):
@@ -64,56 +67,10 @@ class AuditEntry(models.Model):
     count = models.PositiveIntegerField(default=1)
     last_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AuditQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
-
-
-class Status(models.TextChoices):
-    """Where a flagged conversation is in the follow-up queue."""
-
-    OPEN = "open", "Open"
-    ASSIGNED = "assigned", "Assigned"
-    DONE = "done", "Done"
-
-
-class ConversationQuerySet(models.QuerySet):
-    def flagged(self) -> ConversationQuerySet:
-        return self.filter(Q(urgent=True) | Q(callback=True))
-
-    def with_status(self) -> ConversationQuerySet:
-        """Annotates `status`, `assignee_name`, `case_version` and `waiting_since`.
-
-        Done means a follow-up covers the latest flag (a newer flag reopens
-        it); assigned means someone took the case and has not closed it.
-        """
-        covered = (FollowUp.objects.filter(sender_id=OuterRef("sender_id"))
-                   .order_by("-covers_until").values("covers_until")[:1])
-        case = Case.objects.filter(sender_id=OuterRef("sender_id"))
-        return self.annotate(
-            covered=Subquery(covered),
-            assignee_name=Subquery(case.values("assignee__username")[:1]),
-            assigned_at=Subquery(case.values("assigned_at")[:1]),
-            case_version=Subquery(case.values("version")[:1]),
-        ).annotate(
-            status=models.Case(  # the SQL CASE, not the Case model below
-                models.When(covered__isnull=False, last_flagged_at__lte=F("covered"), then=Value(Status.DONE)),
-                models.When(assignee_name__isnull=False, then=Value(Status.ASSIGNED)),
-                default=Value(Status.OPEN),
-            ),
-            # since the first flag, or since the one that reopened a done case
-            waiting_since=models.Case(models.When(covered__isnull=True, then=F("first_flagged_at")),
-                                      default=F("last_flagged_at")),
-        )
-
-    def not_done(self) -> ConversationQuerySet:
-        """Flagged conversations still waiting for someone, urgent first, then longest waiting."""
-        return (self.flagged().with_status().exclude(status=Status.DONE)
-                .defer("search_text").order_by("-urgent", "waiting_since", "id"))
-
-    def next_for(self, user: User, after: ConversationSummary) -> Optional[ConversationSummary]:
-        """The first item of the queue, other than `after`, that nobody else has taken."""
-        return (self.not_done().exclude(pk=after.pk)
-                .filter(Q(status=Status.OPEN) | Q(assignee_name=user.get_username())).first())
 
 
 class ConversationSummary(models.Model):
@@ -121,12 +78,9 @@ class ConversationSummary(models.Model):
 
     objects = ConversationQuerySet.as_manager()
 
-    # in staff's words: "rest" is an app the clinic connected (REST channel)
-    CHANNELS = [("web", "Website chat"), ("sms", "Text message"), ("rest", "Other app"), ("other", "Other")]
-
     sender_id = models.CharField(max_length=255, unique=True)  # never shown: see review/labels.py
     label = models.CharField(max_length=64, unique=True)  # what staff see, link and export
-    channel = models.CharField(max_length=8, blank=True, choices=CHANNELS, db_index=True)
+    channel = models.CharField(max_length=8, blank=True, choices=ChannelKind.choices, db_index=True)
     started_at = models.DateTimeField()
     started_day = models.DateField(db_index=True)  # in the console's TIME_ZONE, for charts
     last_event_at = models.DateTimeField()
@@ -165,6 +119,8 @@ class MessageSummary(models.Model):
     low_confidence = models.BooleanField(default=False)  # fallback or below LOW_CONFIDENCE
     needs_review = models.BooleanField(default=False)  # low, and typed words (not a button)
 
+    objects = MessageQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["needs_review", "at"], name="message_review_at")]
 
@@ -193,6 +149,8 @@ class FollowUp(models.Model):
     reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)  # blank before issue 15
     # The conversation's latest flag at the time: a newer flag reopens it.
     covers_until = models.DateTimeField()
+
+    objects = FollowUpQuerySet.as_manager()
 
 
 class Case(models.Model):

@@ -31,7 +31,7 @@ def password_accepted(request: HttpRequest, user: User, next_url: str) -> str:
         return next_url
     request.session.cycle_key()
     request.session[PENDING] = {"user": user.pk, "backend": user.backend, "next": next_url}
-    return reverse("login_code" if two_factor.enabled(user) else "login_setup")
+    return reverse("review:login_code" if two_factor.enabled(user) else "review:login_setup")
 
 
 def pending_user(request: HttpRequest) -> Optional[User]:

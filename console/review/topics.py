@@ -9,45 +9,45 @@ import functools
 import re
 from typing import Dict
 
+from clinic.contract import Intent, Response
 from clinic.kb import KnowledgeBase
 
 # Intents with no knowledge-base entry.
 OTHER_TOPICS = {
-    "greet": "Hello",
-    "goodbye": "Goodbye",
-    "thank": "Thanks",
-    "affirm": "Yes",
-    "deny": "No",
-    "bot_challenge": "Asked if it is a person",
-    "request_human": "Asked for a person",
-    "book_appointment": "Booking or changing an appointment",
-    "urgent_symptom": "Urgent symptom",
-    "ask_reassurance": "Is this normal?",
-    "ask_clinic_hours": "Opening hours",
-    "ask_clinic_contact": "Clinic address and phone",
-    "ask_callback_time": "When will they call?",
-    "express_worry": "Worried",
-    "complain": "Complaint",
-    "confused": "Confused by an answer",
-    "ask_help": "What can you do?",
-    "out_of_scope": "Not about microneedling",
-    "nlu_fallback": "Not understood",
+    Intent.GREET: "Hello",
+    Intent.GOODBYE: "Goodbye",
+    Intent.THANK: "Thanks",
+    Intent.AFFIRM: "Yes",
+    Intent.DENY: "No",
+    Intent.BOT_CHALLENGE: "Asked if it is a person",
+    Intent.REQUEST_HUMAN: "Asked for a person",
+    Intent.BOOK_APPOINTMENT: "Booking or changing an appointment",
+    Intent.URGENT_SYMPTOM: "Urgent symptom",
+    Intent.ASK_REASSURANCE: "Is this normal?",
+    Intent.ASK_CLINIC_HOURS: "Opening hours",
+    Intent.ASK_CLINIC_CONTACT: "Clinic address and phone",
+    Intent.ASK_CALLBACK_TIME: "When will they call?",
+    Intent.EXPRESS_WORRY: "Worried",
+    Intent.COMPLAIN: "Complaint",
+    Intent.CONFUSED: "Confused by an answer",
+    Intent.ASK_HELP: "What can you do?",
+    Intent.OUT_OF_SCOPE: "Not about microneedling",
+    Intent.NLU_FALLBACK: "Not understood",
 }
 # Replies that are not an intent's own answer (`utter_<intent>` replies are named by their intent).
 REPLIES = {
-    "utter_first_turn_notice": "Welcome notice",
-    "utter_urgent_call_today": "Urgent: call the clinic today",
-    "utter_urgent_reminder": "Urgent reminder",
-    "utter_urgent_reminder_today": "Urgent reminder",
-    "utter_decline_reassure": "Cannot say if it is normal",
-    "utter_no_more_detail": "No more detail on the page",
-    "utter_beyond_normal": "Beyond what the page calls normal",
-    "utter_reschedule": "Moving or cancelling",
-    "utter_fallback_handoff": "Offered the clinic's team",
-    "utter_personal_caveat": "Personal advice caveat",
-    "utter_only_english": "Only English notice",
+    Response.FIRST_TURN_NOTICE: "Welcome notice",
+    Response.URGENT_CALL_TODAY: "Urgent: call the clinic today",
+    Response.URGENT_REMINDER: "Urgent reminder",
+    Response.URGENT_REMINDER_TODAY: "Urgent reminder",
+    Response.DECLINE_REASSURE: "Cannot say if it is normal",
+    Response.NO_MORE_DETAIL: "No more detail on the page",
+    Response.BEYOND_NORMAL: "Beyond what the page calls normal",
+    Response.RESCHEDULE: "Moving or cancelling",
+    Response.FALLBACK_HANDOFF: "Offered the clinic's team",
+    Response.PERSONAL_CAVEAT: "Personal advice caveat",
+    Response.ONLY_ENGLISH: "Only English notice",
 }
-
 
 @functools.lru_cache(maxsize=1)
 def _titles() -> Dict[str, str]:

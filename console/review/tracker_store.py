@@ -21,6 +21,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import sqlalchemy as sa
 from django.conf import settings
 
+from clinic.contract import Slot
+
 METADATA = sa.MetaData()
 # The columns of Rasa 3.6's SQLTrackerStore.SQLEvent (rasa/core/tracker_store.py).
 EVENTS = sa.Table(
@@ -33,7 +35,7 @@ EVENTS = sa.Table(
     sa.Column("action_name", sa.String(255)),
     sa.Column("data", sa.Text),
 )
-FLAG_SLOTS = ("urgent_flagged", "callback_requested")
+FLAG_SLOTS = (Slot.URGENT_FLAGGED, Slot.CALLBACK_REQUESTED)
 CHUNK = 500  # ids per IN (...) clause, well under every database's limit
 
 

@@ -48,8 +48,14 @@ def key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def has_letters(text: str) -> bool:
+    """Whether the text has a letter: digits, emoji or signs alone teach no intent.
+    (Not actions.has_words, which counts digits too: a patient who typed "3" did write.)"""
+    return any(ch.isalpha() for ch in text)
+
+
 def is_usable(text: str) -> bool:
-    return bool(text) and not text.startswith("/") and any(ch.isalpha() for ch in text)
+    return bool(text) and not text.startswith("/") and has_letters(text)
 
 
 def existing_examples(nlu_dir: Path, skip: Iterable[Path]) -> Set[str]:

@@ -6,7 +6,7 @@ assistant flagged the conversation for staff.
 Sessions start at each `action_session_start`: the custom action sends its
 first-turn notice before it returns `session_started`, so splitting at
 `session_started` would put the notice at the end of the previous session.
-Text is kept as stored; redaction is the caller's choice (review/redaction.py).
+Text is kept as stored; redaction is the caller's choice (review/redaction/).
 """
 
 from __future__ import annotations
@@ -15,9 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, List, Optional, Tuple
 
-from review.indexer import CHANNELS, is_low_confidence
+from clinic.contract import ActionName, ReplyMeta, Slot
+from review.indexer import is_low_confidence
+from review.models import ChannelKind
 
-FLAG_LABELS = {"urgent_flagged": "Flagged: urgent symptoms", "callback_requested": "Flagged: call-back requested"}
+FLAG_LABELS = {
+    Slot.URGENT_FLAGGED: "Flagged: urgent symptoms",
+    Slot.CALLBACK_REQUESTED: "Flagged: call-back requested",
+}
 
 
 @dataclass
@@ -52,9 +57,9 @@ def _moment(event: dict) -> datetime:
 
 def reply_source(metadata: dict) -> str:
     """Where a reply came from: `kb_entry` (and variant), else the response's name."""
-    entry = metadata.get("kb_entry")
+    entry = metadata.get(ReplyMeta.KB_ENTRY)
     if entry:
-        variant = metadata.get("kb_variant")
+        variant = metadata.get(ReplyMeta.KB_VARIANT)
         return f"{entry} ({variant})" if variant else entry
     return metadata.get("utter_action") or metadata.get("template") or ""
 
@@ -70,7 +75,7 @@ def _patient(event: dict) -> Message:
     return Message(
         event_id=event["_id"], at=_moment(event), role="patient", text=event.get("text") or "",
         intent=intent.get("name") or "", confidence=float(intent.get("confidence") or 0.0),
-        entities=entities, channel=CHANNELS.get(channel, channel),
+        entities=entities, channel=ChannelKind.of(channel, default=channel),
     )
 
 
@@ -88,7 +93,7 @@ def build(events: List[dict]) -> List[Session]:
     sessions: List[Session] = []
     for event in events:
         kind = event.get("event")
-        if kind == "action" and event.get("name") == "action_session_start":
+        if kind == "action" and event.get("name") == ActionName.SESSION_START:
             sessions.append(Session(started_at=_moment(event)))
             continue
         if not sessions:

@@ -19,6 +19,8 @@ from review.views import (
     two_factor,
 )
 
+app_name = "review"
+
 urlpatterns = [
     path("healthz", auth.healthz, name="healthz"),
     path("login", auth.login_view, name="login"),
@@ -30,7 +32,7 @@ urlpatterns = [
     path("session/keep-alive", auth.keep_alive, name="keep_alive"),
     path("account/two-step", two_factor.account, name="two_factor"),
     path("account/two-step/qr.svg", two_factor.account_qr, name="two_factor_qr"),
-    path("", RedirectView.as_view(pattern_name="conversations"), name="home"),
+    path("", RedirectView.as_view(pattern_name="review:conversations"), name="home"),
     path("conversations/", conversations.conversation_list, name="conversations"),
     path("conversations/<str:label>/", conversations.transcript, name="transcript"),
     path("conversations/<str:label>/reveal", conversations.reveal, name="reveal"),

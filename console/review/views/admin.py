@@ -36,7 +36,7 @@ def users(request: HttpRequest) -> HttpResponse:
         )
         audit.record("user_created", request, username=user.username, role=user.role)
         messages.success(request, f"Created {user.username} ({user.role}).")
-        return redirect("users")
+        return redirect("review:users")
     return render(request, "review/users.html", {
         "form": form, "users": two_factor.with_status(User.objects.order_by("username")),
     }, status=400 if form.errors else 200)
@@ -51,14 +51,14 @@ def set_password(request: HttpRequest, pk: int) -> HttpResponse:
     their sessions and clears their failed sign-ins (audited)."""
     user = get_object_or_404(User, pk=pk)
     if user == request.user:
-        return redirect("password")  # one's own needs the current password
+        return redirect("review:password")  # one's own needs the current password
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
         throttle.clear(user.username)
         audit.record("user_password_set", request, username=user.username)
         messages.success(request, f"New password set for {user.username}. Tell them in person or by phone.")
-        return redirect("users")
+        return redirect("review:users")
     return render(request, "review/set_password.html", {"form": form, "target": user},
                   status=400 if form.errors else 200)
 
@@ -72,11 +72,11 @@ def reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=pk)
     if user == request.user:
         messages.error(request, "Set up your own authenticator again from Two-step sign-in.")
-        return redirect("users")
+        return redirect("review:users")
     two_factor.reset(user)
     audit.record("two_factor_reset", request, username=user.username)
     messages.success(request, f"Two-step sign-in reset for {user.username}.")
-    return redirect("users")
+    return redirect("review:users")
 
 
 @require_POST
@@ -85,12 +85,12 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=pk)
     if user == request.user:
         messages.error(request, "You cannot deactivate your own account.")
-        return redirect("users")
+        return redirect("review:users")
     user.is_active = request.POST.get("active") == "1"
     user.save(update_fields=["is_active"])
     audit.record("user_activated" if user.is_active else "user_deactivated", request, username=user.username)
     messages.success(request, f"{user.username} is now {'active' if user.is_active else 'deactivated'}.")
-    return redirect("users")
+    return redirect("review:users")
 
 
 class AuditFilter(forms.Form):
@@ -107,11 +107,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     params = {}
     if form.is_valid():
         params = {k: v for k, v in form.cleaned_data.items() if v}
-        if params.get("action"):
-            entries = entries.filter(action=params["action"])
-        if params.get("conversation"):
-            named = params["conversation"].strip()
-            entries = entries.filter(conversation=named if labels.is_label(named) else labels.label_of(named))
+        named = params.get("conversation", "").strip()
+        if named and not labels.is_label(named):
+            named = labels.label_of(named)  # the conversation id a patient gave
+        entries = entries.matching(action=params.get("action", ""), conversation=named)
     return render(request, "review/audit.html", {
         "form": form, "page": paginate(request, entries), "query": query_without_page(params),
     })

@@ -8,23 +8,22 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from review import audit, exports, indexer
+from review import audit, exports
 from review.filters import ConversationFilter, conversations, record_search
 from review.models import ConversationSummary
 from review.redaction import redact
 from review.tracker_store import default_store
 from review.transcript import build, redacted
-from review.views.access import paginate
-from review.views.conversations import LIST_FIELDS
+from review.views.access import paginate, with_fresh_index
 
 
 @require_GET
+@with_fresh_index
 def conversation_list(request: HttpRequest) -> JsonResponse:
-    indexer.refresh()
     form = ConversationFilter(request.GET or None)
     if form.is_bound and not form.is_valid():
         return JsonResponse({"error": "invalid filter", "fields": form.errors}, status=400)
-    page = paginate(request, conversations(form, by_id=request.user.is_console_admin).only(*LIST_FIELDS))
+    page = paginate(request, conversations(form, by_id=request.user.is_console_admin).for_list())
     record_search(request, form, page.paginator.count, via="api")
     return JsonResponse({
         "count": page.paginator.count,

@@ -90,7 +90,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     audit.record("logout", request)
     logout(request)
-    return redirect("login")
+    return redirect("review:login")
 
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")

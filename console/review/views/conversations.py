@@ -13,19 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from review import audit, callback_numbers, drafts, exports, indexer, retention, sms_records
+from review import audit, callback_numbers, drafts, exports, retention, sms_records
 from review.filters import PERIODS, ConversationFilter, conversations, record_search
 from review.forms import DeleteForm, ExportForm, FollowUpForm, RevealForm
 from review.models import ConversationSummary, FollowUp
 from review.redaction import redactor
 from review.tracker_store import default_store
 from review.transcript import build, redacted
-from review.views.access import admin_required, paginate, query_without_page
+from review.views.access import admin_required, paginate, query_without_page, with_fresh_index
 
-LIST_FIELDS = [
-    "id", "label", "channel", "started_at", "patient_messages", "assistant_messages",
-    "urgent", "callback", "low_confidence", "opted_out", "preview", "first_flagged_at", "last_flagged_at",
-]
 # A reveal lasts this long in the session that asked for it, so reloading the
 # revealed page or going Back to it works without asking again.
 REVEAL_SECONDS = 600
@@ -34,10 +30,10 @@ NUMBER_SHOWN = "number_shown"  # the same, for the call-back number alone
 
 
 @require_GET
+@with_fresh_index
 def conversation_list(request: HttpRequest) -> HttpResponse:
-    indexer.refresh()
     form = ConversationFilter(request.GET or None)
-    page = paginate(request, conversations(form, by_id=request.user.is_console_admin).only(*LIST_FIELDS)
+    page = paginate(request, conversations(form, by_id=request.user.is_console_admin).for_list()
                     .with_status())
     record_search(request, form, page.paginator.count)
     return render(request, "review/conversations.html", {
@@ -68,7 +64,7 @@ def _render_transcript(request: HttpRequest, summary: ConversationSummary, revea
     number_shown = bool(number) and (reveal or _granted(request, NUMBER_SHOWN, summary.label))
     sessions = redacted(sessions, redactor(reveal))
     audit.record("view_transcript", request, conversation=summary.label, revealed=reveal or None)
-    case = ConversationSummary.objects.flagged().with_status().filter(pk=summary.pk).first()
+    case = ConversationSummary.objects.cases().filter(pk=summary.pk).first()
     draft = drafts.take(request, summary.label)
     return render(request, "review/transcript.html", {
         "summary": summary,
@@ -78,8 +74,7 @@ def _render_transcript(request: HttpRequest, summary: ConversationSummary, revea
         "has_number": bool(number),
         "number": number if number_shown else None,
         "tel": callback_numbers.tel_uri(number) if number_shown else "",
-        "follow_ups": FollowUp.objects.filter(sender_id=summary.sender_id).select_related("done_by")
-                                      .order_by("-done_at"),
+        "follow_ups": FollowUp.objects.of(summary.sender_id),
         "done_form": FollowUpForm(initial=draft) if draft else FollowUpForm(),
         "draft_kept": bool(draft),
         "reveal_form": RevealForm(),
@@ -101,7 +96,7 @@ def show_number(request: HttpRequest, label: str) -> HttpResponse:
     get_object_or_404(ConversationSummary, label=label)
     audit.record("reveal_callback_number", request, conversation=label, reason="call-back number shown alone")
     _grant(request, NUMBER_SHOWN, label)
-    return redirect(reverse("transcript", args=[label]) + "#call-back")
+    return redirect(reverse("review:transcript", args=[label]) + "#call-back")
 
 
 @require_POST
@@ -113,13 +108,13 @@ def reveal(request: HttpRequest, label: str) -> HttpResponse:
     form = RevealForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a reason (up to 200 characters) to reveal personal data.")
-        return redirect("transcript", label=label)
+        return redirect("review:transcript", label=label)
     reason = form.cleaned_data["reason"]
     audit.record("reveal", request, conversation=label, reason=reason)
     if sms_records.callback_number(summary.sender_id):
         audit.record("reveal_callback_number", request, conversation=label, reason=reason)
     _grant(request, REVEALED, label)
-    return redirect("revealed", label=label)
+    return redirect("review:revealed", label=label)
 
 
 @require_GET
@@ -127,7 +122,7 @@ def revealed(request: HttpRequest, label: str) -> HttpResponse:
     summary = get_object_or_404(ConversationSummary, label=label)
     if not _granted(request, REVEALED, label):
         messages.info(request, "Personal data is hidden again. Give a reason to reveal it.")
-        return redirect("transcript", label=label)
+        return redirect("review:transcript", label=label)
     return _render_transcript(request, summary, reveal=True)
 
 
@@ -136,7 +131,7 @@ def hide(request: HttpRequest, label: str) -> HttpResponse:
     """Ends a reveal (and a shown number) before its time."""
     for key in (REVEALED, NUMBER_SHOWN):
         request.session[key] = {k: v for k, v in request.session.get(key, {}).items() if k != label}
-    return redirect("transcript", label=label)
+    return redirect("review:transcript", label=label)
 
 
 @require_POST
@@ -146,29 +141,29 @@ def delete(request: HttpRequest, label: str) -> HttpResponse:
     form = DeleteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Tick the box to confirm the deletion.")
-        return redirect("transcript", label=label)
+        return redirect("review:transcript", label=label)
     deleted = retention.delete_conversation(summary.sender_id, request)
     messages.success(request, f"Deleted conversation {label} ({deleted.events} events).")
-    return redirect("conversations")
+    return redirect("review:conversations")
 
 
 @require_POST
 @admin_required
+@with_fresh_index  # for an export of every conversation the filter matches
 def export(request: HttpRequest) -> HttpResponse:
     form, filters = ExportForm(request.POST), ConversationFilter(request.POST)
     if not form.is_valid() or not filters.is_valid():
         messages.error(request, "The export options were not valid.")
-        return redirect("conversations")
+        return redirect("review:conversations")
     if form.cleaned_data["scope"] == "selected":
-        chosen = ConversationSummary.objects.filter(label__in=request.POST.getlist("conversation"))
-        chosen = chosen.order_by("-started_at", "-id")
+        chosen = (ConversationSummary.objects.labelled(request.POST.getlist("conversation"))
+                  .newest_first())
     else:
-        indexer.refresh()
         chosen = conversations(filters, by_id=True)
     chosen = list(chosen.defer("search_text"))
     if not chosen:
         messages.error(request, "Select at least one conversation to export.")
-        return redirect("conversations")
+        return redirect("review:conversations")
     unredacted = form.cleaned_data["include_personal_data"]
     kind = form.cleaned_data["format"]
     active = filters.active()

@@ -12,18 +12,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from review import audit, drafts, indexer
+from review import audit, drafts
 from review.flag_messages import with_flag_messages
 from review.forms import CaseForm, FollowUpForm
 from review.models import Case, ConversationSummary, FollowUp, Status
-from review.views.access import paginate
+from review.views.access import paginate, with_fresh_index
 
 TABS = {
     "open": "All open",
@@ -34,40 +33,22 @@ TABS = {
 }
 
 
-def _tab_items(request: HttpRequest, tab: str):
-    waiting = ConversationSummary.objects.not_done()
-    if tab == "urgent":
-        return waiting.filter(urgent=True)
-    if tab == "callback":
-        return waiting.filter(callback=True)
-    if tab == "mine":
-        return waiting.filter(assignee_name=request.user.get_username())
-    return waiting
-
-
-def done_today():
-    """Today's follow-ups (the console's time zone), newest first, with their conversation's label."""
-    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    label = ConversationSummary.objects.filter(sender_id=OuterRef("sender_id")).values("label")[:1]
-    return (FollowUp.objects.filter(done_at__gte=start).select_related("done_by")
-            .annotate(label=Subquery(label)).order_by("-done_at"))
-
-
 @require_GET
+@with_fresh_index
 def queue(request: HttpRequest) -> HttpResponse:
-    indexer.refresh()
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "open"
     context = {"tab": tab, "tabs": TABS, "query": f"tab={tab}", "now": timezone.now()}
     if tab == "done":
-        context["page"] = paginate(request, done_today())
+        context["page"] = paginate(request, FollowUp.objects.done_today())
     else:
-        page = paginate(request, _tab_items(request, tab))
+        cases = ConversationSummary.objects.in_tab(tab, request.user.get_username())
+        page = paginate(request, cases)
         context["page"], context["rows"] = page, with_flag_messages(list(page))
     return render(request, "review/followups.html", context)
 
 
 def _case(label: str) -> ConversationSummary:
-    return get_object_or_404(ConversationSummary.objects.flagged().with_status(), label=label)
+    return get_object_or_404(ConversationSummary.objects.cases(), label=label)
 
 
 def _conflict(request: HttpRequest, case: ConversationSummary, form: CaseForm) -> str:
@@ -85,7 +66,7 @@ def _conflict(request: HttpRequest, case: ConversationSummary, form: CaseForm) -
 
 
 def _back(case: ConversationSummary) -> HttpResponse:
-    return redirect(reverse("transcript", args=[case.label]) + "#case")
+    return redirect(reverse("review:transcript", args=[case.label]) + "#case")
 
 
 @require_POST
@@ -107,8 +88,8 @@ def assign(request: HttpRequest, label: str) -> HttpResponse:
 
 
 @require_POST
+@with_fresh_index  # a flag raised since the page loaded must be known here
 def mark_done(request: HttpRequest, label: str) -> HttpResponse:
-    indexer.refresh()  # a flag raised since the page loaded must be known here
     case = _case(label)
     form = FollowUpForm(request.POST)
     if not form.is_valid():
@@ -146,6 +127,6 @@ def mark_done(request: HttpRequest, label: str) -> HttpResponse:
     messages.success(request, f"Marked {case.label} as done.")
     following = ConversationSummary.objects.next_for(request.user, case)
     if following is None:
-        return redirect("followups")
-    return redirect(reverse("transcript", args=[following.label]) + "#case")
+        return redirect("review:followups")
+    return redirect(reverse("review:transcript", args=[following.label]) + "#case")
 

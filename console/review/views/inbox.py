@@ -13,15 +13,17 @@ from typing import List, Tuple
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from review import audit, indexer, labels, topics
+from clinic.contract import Intent
+from review import audit, labels, topics
 from review.forms import CorrectionForm
 from review.models import ConversationSummary, Correction, MessageSummary
 from review.redaction import redact
 from review.tracker_store import default_store
 from review.training_export import clean_example
-from review.views.access import paginate
+from review.views.access import paginate, with_fresh_index
 
 
 @dataclass
@@ -40,24 +42,19 @@ def _line(event: dict) -> Tuple[str, str]:
     return "Assistant", event.get("text") or ""
 
 
-def unreviewed():
-    reviewed = Correction.objects.filter(event_id__isnull=False).values("event_id")
-    return MessageSummary.objects.filter(needs_review=True).exclude(event_id__in=reviewed).order_by("-at", "-event_id")
-
-
 @require_GET
+@with_fresh_index
 def inbox(request: HttpRequest) -> HttpResponse:
-    indexer.refresh()
-    page = paginate(request, unreviewed())
+    page = paginate(request, MessageSummary.objects.unreviewed())
     store = default_store()
     events = store.events_by_id([m.event_id for m in page])
-    found = dict(ConversationSummary.objects.filter(sender_id__in={m.sender_id for m in page})
-                 .values_list("sender_id", "label"))
+    found = ConversationSummary.objects.labels_by_sender(m.sender_id for m in page)
     items = []
     for message in page:
         event = events.get(message.event_id, {})
         ranking = ((event.get("parse_data") or {}).get("intent_ranking")) or []
-        names = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback")][:3]
+        names = [r.get("name") for r in ranking
+                 if r.get("name") not in (None, Intent.NLU_FALLBACK)][:3]
         before, reply = store.turns_around(message.sender_id, message.event_id)
         items.append(Item(message, redact(event.get("text") or ""), [(n, topics.topic(n)) for n in names],
                           found.get(message.sender_id, ""), [_line(e) for e in before],
@@ -70,7 +67,7 @@ def correct(request: HttpRequest, event_id: int) -> HttpResponse:
     message = get_object_or_404(MessageSummary, event_id=event_id)
     form = CorrectionForm(request.POST)
     page = request.POST.get("page", "")
-    back = redirect(f"/review/?page={page}" if page.isdigit() else "/review/")
+    back = redirect(reverse("review:inbox") + (f"?page={page}" if page.isdigit() else ""))
     if not form.is_valid():
         messages.error(request, "Choose a topic, or dismiss the message.")
         return back

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from clinic.contract import EntityType
 from clinic.kb import KB_DIR, AnswerText, Entry, KnowledgeBase
 from clinic.kb_review import (
     NEVER,
@@ -32,7 +33,9 @@ from review import audit
 from review.forms import KnowledgeReviewForm
 from review.views.access import admin_required
 
-ENTITY_WORDS = {"condition": "condition", "body_area": "body area", "health_factor": "health factor"}
+# An entity type in staff words ("body_area" -> "body area").
+ENTITY_WORDS = {kind: kind.replace("_", " ")
+                for kind in (EntityType.CONDITION, EntityType.BODY_AREA, EntityType.HEALTH_FACTOR)}
 
 
 @dataclass(frozen=True)
@@ -155,16 +158,18 @@ def sign_off(request: HttpRequest, entry_id: str) -> HttpResponse:
     form = KnowledgeReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Tick the box to confirm you read every answer against its page sentences.")
-        return redirect("knowledge_entry", entry_id=found.id)
+        return redirect("review:knowledge_entry", entry_id=found.id)
     seen = Fingerprint(form.cleaned_data["answers"], form.cleaned_data["sources"])
     reviewer = request.user.get_full_name() or request.user.get_username()
     try:
         review = record_review(found, reviewer, page, seen, KB_DIR)
     except StaleReview:
         messages.error(request, "This entry changed while you were reading it. Read it again before signing it off.")
-        return redirect("knowledge_entry", entry_id=found.id)
+        return redirect("review:knowledge_entry", entry_id=found.id)
     audit.record("knowledge_reviewed", request, entry=found.id,
                  answers=review.answers[:12], sources=review.sources[:12])
     messages.success(request, f"Signed off “{found.title}”. Patients get it when the assistant next restarts.")
     following = _next_due(kb, page, found.id)
-    return redirect("knowledge_entry", entry_id=following) if following else redirect("knowledge")
+    if following:
+        return redirect("review:knowledge_entry", entry_id=following)
+    return redirect("review:knowledge")

@@ -40,7 +40,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     """After the password: a code from the authenticator, or a recovery code."""
     user = signin.pending_user(request)
     if user is None or not two_factor.enabled(user):
-        return redirect("login")
+        return redirect("review:login")
     form = CodeForm(request.POST or None)
     context = {"form": form, "error": ""}
     if request.method == "GET":
@@ -68,7 +68,7 @@ def login_setup(request: HttpRequest) -> HttpResponse:
     """An admin's first sign-in: setting up the authenticator is the only way in."""
     user = signin.pending_user(request)
     if user is None or two_factor.enabled(user):
-        return redirect("login")
+        return redirect("review:login")
     return _setup(request, user, during_sign_in=True)
 
 
@@ -109,8 +109,8 @@ def _setup(request: HttpRequest, user: User, during_sign_in: bool) -> HttpRespon
     form = CodeForm(request.POST or None)
     context = {
         "form": form, "error": "", "secret": two_factor.secret(device), "during_sign_in": during_sign_in,
-        "action": reverse("login_setup" if during_sign_in else "two_factor"),
-        "qr_url": reverse("login_setup_qr" if during_sign_in else "two_factor_qr"),
+        "action": reverse("review:login_setup" if during_sign_in else "review:two_factor"),
+        "qr_url": reverse("review:login_setup_qr" if during_sign_in else "review:two_factor_qr"),
     }
     template = "review/two_factor_setup.html"
     if request.method == "GET":
