@@ -8,25 +8,27 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Pattern, Set, Tuple
-
-import textstat
-import yaml
+from typing import Iterable, List, Optional, Set, Tuple
 
 from clinic.domain import DOMAIN_FILE, intent_names, load_domain
 from clinic.gsm7 import is_gsm7
 from clinic.kb import (
-    CAVEATS_FILE,
     KB_DIR,
-    LANGUAGE_FILE,
     PROJECT_ROOT,
     AnswerText,
     Entry,
     KnowledgeBase,
 )
 from clinic.kb_review import REVIEWED, review_problems, review_states, strict_mode
+from clinic.kb_style import (
+    FULL_MAX_GRADE,
+    SHORT_MAX_GRADE,
+    Style,
+    check_style,
+    load_style,
+    reading_grade,
+)
 
 PAGE_FILE = PROJECT_ROOT / "data" / "source" / "microneedling-patient-page.txt"
 # An SMS reply is two segments (306 GSM-7 characters) and the first one of a
@@ -36,101 +38,6 @@ NUMBER_WORDS = {
     "two": "2", "three": "3", "four": "4", "five": "5",
     "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
 }
-
-
-# Flesch-Kincaid grade (textstat) a patient should be able to read.
-SHORT_MAX_GRADE = 8.0
-FULL_MAX_GRADE = 9.0
-
-
-@dataclass(frozen=True)
-class CaveatRule:
-    """Wherever `claim` matches a text of `entries` (all when empty), `caveat` must too."""
-
-    name: str
-    caveat: Pattern[str]
-    claim: Optional[Pattern[str]] = None
-    entries: Tuple[str, ...] = ()
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class Style:
-    """The editorial rules of caveats.yml and language.yml."""
-
-    caveats: Tuple[CaveatRule, ...] = ()
-    forbidden: Tuple[Tuple[Pattern[str], str], ...] = ()
-    jargon: Tuple[Tuple[Pattern[str], Pattern[str]], ...] = ()
-    british: Dict[str, str] = field(default_factory=dict)
-
-
-def _regex(pattern: str) -> Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
-
-
-def load_style(kb_dir: Path = KB_DIR) -> Style:
-    """Reads the caveat rules and the plain-language lists (absent files: no rules)."""
-    def read(name: str) -> dict:
-        path = kb_dir / name
-        return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
-
-    caveats, language = read(CAVEATS_FILE), read(LANGUAGE_FILE)
-    rules = tuple(
-        CaveatRule(
-            name=str(rule["name"]),
-            caveat=_regex(rule["caveat"]),
-            claim=_regex(rule["claim"]) if rule.get("claim") else None,
-            entries=tuple(rule.get("entries") or ()),
-            source=str(rule.get("source") or ""),
-        )
-        for rule in caveats.get("caveats") or []
-    )
-    forbidden = tuple(
-        (_regex(f["pattern"]), str(f.get("why", ""))) for f in caveats.get("forbidden") or []
-    )
-    jargon = tuple((_regex(j["term"]), _regex(j["plain"])) for j in language.get("jargon") or [])
-    british = {str(k): str(v) for k, v in (language.get("british") or {}).items()}
-    return Style(rules, forbidden, jargon, british)
-
-
-def reading_grade(text: str) -> float:
-    """Flesch-Kincaid grade of a text (textstat, syllables by pyphen)."""
-    return float(textstat.flesch_kincaid_grade(text)) if text.strip() else 0.0
-
-
-def check_style(
-    where: str, entry_id: str, text: AnswerText, style: Style, fill_values: Iterable[str]
-) -> List[str]:
-    """Caveats, absolutes, attribution, plain words, US spelling and reading grade
-    of one answer text, full and short, in every filled-in form."""
-    problems: List[str] = []
-    values = list(fill_values) or [""]
-    for kind, raw, max_grade in (
-        ("answer", text.answer, FULL_MAX_GRADE), ("short", text.short, SHORT_MAX_GRADE)
-    ):
-        forms = {raw.replace("{value}", v) for v in values} if "{value}" in raw else {raw}
-        grade = max(reading_grade(f) for f in forms)
-        if grade > max_grade:
-            problems.append(f"{where}: {kind} reads at grade {grade:.1f} (max {max_grade:g})")
-        for rule in style.caveats:
-            if rule.entries and entry_id not in rule.entries:
-                continue
-            if (rule.claim is None or rule.claim.search(raw)) and not rule.caveat.search(raw):
-                problems.append(f"{where}: {kind} lacks the caveat {rule.name!r}")
-        for pattern, why in style.forbidden:
-            found = pattern.search(raw)
-            if found:
-                problems.append(f"{where}: {kind} says {found.group(0)!r}: {why}")
-        for term, plain in style.jargon:
-            found = term.search(raw)
-            if found and not plain.search(raw):
-                problems.append(
-                    f"{where}: {kind} uses {found.group(0)!r} without explaining it in plain words"
-                )
-        for british, us in style.british.items():
-            if re.search(rf"\b{re.escape(british)}\b", raw, re.IGNORECASE):
-                problems.append(f"{where}: {kind} spells {british!r}: use the US {us!r}")
-    return problems
 
 
 class KnowledgeBaseError(ValueError):

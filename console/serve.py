@@ -52,7 +52,12 @@ def proxy_settings() -> dict:
     client's address from X-Forwarded-For and the scheme from
     X-Forwarded-Proto (so Django's request.is_secure() is true and cookies
     get Secure). Otherwise such headers are dropped."""
-    if os.environ.get("CONSOLE_BEHIND_HTTPS_PROXY", "").strip().lower() not in {"1", "true", "yes", "on"}:
+    if os.environ.get("CONSOLE_BEHIND_HTTPS_PROXY", "").strip().lower() not in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }:
         return {"clear_untrusted_proxy_headers": True}
     return {
         "trusted_proxy": os.environ.get("CONSOLE_TRUSTED_PROXY") or "127.0.0.1",

@@ -48,7 +48,9 @@ class Console:
         session, reply = sign_in(self.url, username, headers=headers)
         step = reply.headers.get("Location", "")
         if step == "/login/two-step":
-            self.secrets[username] = authenticator_key(session.get(self.url + step, timeout=30).text)
+            self.secrets[username] = authenticator_key(
+                session.get(self.url + step, timeout=30).text
+            )
             reply = send_code(session, self.url + step, fresh_code(self.secrets[username]))
             assert reply.status_code == 200 and RECOVERY_CODE.search(reply.text), reply.text
         elif step == "/login/code":
@@ -86,7 +88,8 @@ def tracker_with_one_conversation(workdir: Path) -> Path:
     now = time.time() - 60
     TrackerWriter(f"sqlite:///{path}").add(
         "console-test-conversation",
-        session_start(now) + turn(now + 1, "does microneedling hurt?", "ask_pain", 0.97, kb_entry="pain"),
+        session_start(now)
+        + turn(now + 1, "does microneedling hurt?", "ask_pain", 0.97, kb_entry="pain"),
     )
     return path
 
@@ -141,6 +144,11 @@ def start_console(
     return Console(url, workdir / "console.db", env, proc, log)
 
 
+def status(session: requests.Session, url: str) -> int:
+    """The status of a GET of `url`, redirects not followed."""
+    return session.get(url, allow_redirects=False, timeout=10).status_code
+
+
 def csrf_token(session: requests.Session, url: str) -> str:
     """The CSRF token of a form on the page at `url` (the login page, or any page)."""
     page = session.get(url, timeout=30)
@@ -157,8 +165,10 @@ def sign_in(
     session.headers.update(headers or {})
     token = csrf_token(session, f"{url}/login")
     response = session.post(
-        f"{url}/login", data={"csrfmiddlewaretoken": token, "username": username, "password": password},
-        allow_redirects=False, timeout=30,
+        f"{url}/login",
+        data={"csrfmiddlewaretoken": token, "username": username, "password": password},
+        allow_redirects=False,
+        timeout=30,
     )
     return session, response
 

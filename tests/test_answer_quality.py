@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import List
 
-from clinic.kb_validator import FULL_MAX_GRADE, load_style, reading_grade
+from clinic.kb_style import FULL_MAX_GRADE, load_style, reading_grade
 
 
 def said(servers, sender: str, message: str) -> str:

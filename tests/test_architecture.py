@@ -44,8 +44,15 @@ def modules(folder: str) -> Iterator[Tuple[Path, ast.Module]]:
 def imported_folders(tree: ast.Module) -> Set[str]:
     found = set()
     for node in ast.walk(tree):
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-            [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else (
+                [node.module]
+                if isinstance(node, ast.ImportFrom) and node.module and not node.level
+                else []
+            )
+        )
         found |= {TOP_LEVEL[n.split(".")[0]] for n in names if n.split(".")[0] in TOP_LEVEL}
     return found
 
@@ -63,8 +70,16 @@ def test_each_folder_imports_only_what_the_architecture_allows() -> None:
 def contract_names() -> Dict[str, str]:
     """Every name clinic/contract.py defines -> where ("Intent.URGENT_SYMPTOM")."""
     names = {}
-    for kind in (contract.Intent, contract.Slot, contract.EntityType, contract.ActionName, contract.Response,
-                 contract.Channel, contract.ParseKey, contract.ReplyMeta):
+    for kind in (
+        contract.Intent,
+        contract.Slot,
+        contract.EntityType,
+        contract.ActionName,
+        contract.Response,
+        contract.Channel,
+        contract.ParseKey,
+        contract.ReplyMeta,
+    ):
         for attribute, value in vars(kind).items():
             if isinstance(value, str) and not attribute.startswith("_") and attribute.isupper():
                 names[value] = f"{kind.__name__}.{attribute}"
@@ -76,7 +91,9 @@ def test_the_contract_names_what_the_domain_declares() -> None:
     declared = {
         contract.Intent: set(intent_names(domain)) | {contract.Intent.NLU_FALLBACK},
         contract.Slot: set(domain["slots"]),
-        contract.EntityType: {e if isinstance(e, str) else next(iter(e)) for e in domain["entities"]},
+        contract.EntityType: {
+            e if isinstance(e, str) else next(iter(e)) for e in domain["entities"]
+        },
         contract.Response: set(domain["responses"]),
         contract.ActionName: set(domain["actions"]) | {contract.ActionName.LISTEN},
     }
@@ -100,7 +117,13 @@ def test_no_module_outside_clinic_spells_out_a_name_of_the_contract() -> None:
         for path, tree in modules(folder):
             where = path.relative_to(ROOT).as_posix()
             for node in ast.walk(tree):
-                if (isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names
-                        and (where, node.value) not in NOT_NAMES):
-                    spelled.append(f"{where}:{node.lineno} {node.value!r} (use {names[node.value]})")
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and node.value in names
+                    and (where, node.value) not in NOT_NAMES
+                ):
+                    spelled.append(
+                        f"{where}:{node.lineno} {node.value!r} (use {names[node.value]})"
+                    )
     assert spelled == []

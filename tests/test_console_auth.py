@@ -28,6 +28,7 @@ from tests.console_support import (
     sign_in,
     sqlite_rows,
     start_console,
+    status,
     tracker_with_one_conversation,
 )
 from tests.postgres import Postgres, start_postgres
@@ -37,10 +38,24 @@ FREE = 5  # failures of an account at one address before it waits (the default)
 BASE, CAP = 10, 40  # seconds: the first wait, doubled up to the cap
 PARALLEL = 8
 # The public URLs, and what they answer a browser that has not given a password
-PUBLIC = {"login": 200, "healthz": 200, "login_code": 302, "login_setup": 302, "login_setup_qr": 404}
-ADMIN_ONLY = [("GET", "users"), ("POST", "users"), ("GET", "audit"), ("POST", "export"),
-              ("POST", "delete"), ("POST", "user_active"), ("GET", "user_password"), ("POST", "user_password"),
-              ("POST", "user_two_factor_reset")]
+PUBLIC = {
+    "login": 200,
+    "healthz": 200,
+    "login_code": 302,
+    "login_setup": 302,
+    "login_setup_qr": 404,
+}
+ADMIN_ONLY = [
+    ("GET", "users"),
+    ("POST", "users"),
+    ("GET", "audit"),
+    ("POST", "export"),
+    ("POST", "delete"),
+    ("POST", "user_active"),
+    ("GET", "user_password"),
+    ("POST", "user_password"),
+    ("POST", "user_two_factor_reset"),
+]
 # Counts are per account at an address, so most tests share "nurse", each from addresses of its own.
 USERS = {"admin": "admin", "nurse": "staff", "renewing-nurse": "staff", "forgetful-nurse": "staff"}
 NEW_PASSWORD = "a-new-and-longer-passphrase"
@@ -91,8 +106,11 @@ def routes(tmp_path_factory: pytest.TempPathFactory) -> List[Tuple[str, str, boo
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, prefix + str(pattern.pattern))
             elif isinstance(pattern, URLPattern):
-                path = re.sub(r"<(?:(\w+):)?\w+>", lambda m: "x" if m.group(1) in ("str", "slug") else "1",
-                              prefix + str(pattern.pattern))
+                path = re.sub(
+                    r"<(?:(\w+):)?\w+>",
+                    lambda m: "x" if m.group(1) in ("str", "slug") else "1",
+                    prefix + str(pattern.pattern),
+                )
                 public = not getattr(pattern.callback, "login_required", True)
                 found.append((pattern.name, "/" + path, public))
 
@@ -114,13 +132,19 @@ def attempt(console: Console, username: str, password: str, address: str) -> req
 
 def move_attempts_back(console: Console, seconds: int) -> None:
     """Instead of waiting: every recorded attempt happened `seconds` earlier."""
-    sqlite_rows(console.database, "UPDATE review_loginattempt SET at = strftime('%Y-%m-%d %H:%M:%f', at, ?)",
-                (f"-{seconds} seconds",))
+    sqlite_rows(
+        console.database,
+        "UPDATE review_loginattempt SET at = strftime('%Y-%m-%d %H:%M:%f', at, ?)",
+        (f"-{seconds} seconds",),
+    )
 
 
 def audit_rows(console: Console, action: str, ip: str) -> List[Tuple[str, int]]:
-    return sqlite_rows(console.database, "SELECT actor, count FROM review_auditentry WHERE action = ? AND ip = ?",
-                       (action, ip))
+    return sqlite_rows(
+        console.database,
+        "SELECT actor, count FROM review_auditentry WHERE action = ? AND ip = ?",
+        (action, ip),
+    )
 
 
 def set_cookies(response: requests.Response) -> List[str]:
@@ -134,7 +158,10 @@ def test_only_the_sign_in_steps_and_health_are_public(routes) -> None:
 def test_every_route_without_a_session_is_refused(console: Console, routes) -> None:
     for name, path, public in routes:
         if public:
-            assert requests.get(console.url + path, allow_redirects=False, timeout=10).status_code == PUBLIC[name]
+            assert (
+                requests.get(console.url + path, allow_redirects=False, timeout=10).status_code
+                == PUBLIC[name]
+            )
             continue
         for method in ("GET", "POST"):
             reply = requests.request(method, console.url + path, allow_redirects=False, timeout=10)
@@ -150,8 +177,12 @@ def test_every_post_without_the_csrf_token_is_refused(console: Console, routes) 
     session, login = sign_in(console.url, "nurse", headers={"X-Forwarded-For": fresh_ip()})
     assert login.status_code == 302
     for _, path, _ in routes:
-        reply = session.post(console.url + path, data={"note": "x", "intent": "greet", "format": "csv"},
-                             allow_redirects=False, timeout=10)
+        reply = session.post(
+            console.url + path,
+            data={"note": "x", "intent": "greet", "format": "csv"},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert reply.status_code == 403, (path, reply.status_code)
         assert "Request refused" in reply.text, path
     # with the token the same session can act (here: sign out)
@@ -159,7 +190,10 @@ def test_every_post_without_the_csrf_token_is_refused(console: Console, routes) 
     reply = session.post(f"{console.url}/logout", data={"csrfmiddlewaretoken": token},
                          allow_redirects=False, timeout=10)
     assert reply.status_code == 302 and reply.headers["Location"] == "/login"
-    assert session.get(f"{console.url}/conversations/", allow_redirects=False, timeout=10).status_code == 302
+    assert (
+        session.get(f"{console.url}/conversations/", allow_redirects=False, timeout=10).status_code
+        == 302
+    )
 
 
 def test_a_signed_in_session_reaches_the_pages(console: Console) -> None:
@@ -178,7 +212,9 @@ def test_failures_from_elsewhere_never_keep_the_nurse_out(console: Console) -> N
     statuses = [attempt(console, "nurse", "wrong password", guesser_at).status_code
                 for _ in range(FREE + 2)]
     assert statuses == [401] * FREE + [429] * 2
-    refused = attempt(console, "nurse", PASSWORD, guesser_at)  # the right password, not even checked
+    refused = attempt(
+        console, "nurse", PASSWORD, guesser_at
+    )  # the right password, not even checked
     assert refused.status_code == 429 and "Too many failed sign-ins. Try again in" in refused.text
     assert not any(c.startswith("console_session=") for c in set_cookies(refused))
     # the guesser slowed only themselves: at her own address she signs in
@@ -187,7 +223,9 @@ def test_failures_from_elsewhere_never_keep_the_nurse_out(console: Console) -> N
 
 def test_the_wait_doubles_up_to_a_cap_and_then_the_right_password_works(console: Console) -> None:
     address = fresh_ip()
-    assert [attempt(console, "nurse", "wrong", address).status_code for _ in range(FREE)] == [401] * FREE
+    assert [attempt(console, "nurse", "wrong", address).status_code for _ in range(FREE)] == [
+        401
+    ] * FREE
     waits = []
     for _ in range(4):
         refused = attempt(console, "nurse", PASSWORD, address)
@@ -197,11 +235,15 @@ def test_the_wait_doubles_up_to_a_cap_and_then_the_right_password_works(console:
         move_attempts_back(console, waits[-1])
         assert attempt(console, "nurse", "wrong", address).status_code == 401
     # 10, 20, 40, 40 seconds (a few less: the clock ran while the last guess was hashed)
-    assert all(wait - 5 < got <= wait for got, wait in zip(waits, [BASE, 2 * BASE, CAP, CAP])), waits
+    assert all(wait - 5 < got <= wait for got, wait in zip(waits, [BASE, 2 * BASE, CAP, CAP])), (
+        waits
+    )
     move_attempts_back(console, CAP)
     assert attempt(console, "nurse", PASSWORD, address).status_code == 302
     # a success starts the count again
-    assert [attempt(console, "nurse", "wrong", address).status_code for _ in range(FREE)] == [401] * FREE
+    assert [attempt(console, "nurse", "wrong", address).status_code for _ in range(FREE)] == [
+        401
+    ] * FREE
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
@@ -213,7 +255,10 @@ def test_guesses_sent_in_parallel_are_counted_before_the_hash(database: str, req
 
     def guess(n: int) -> int:
         return requests.post(
-            f"{running.url}/login", cookies=session.cookies.get_dict(), allow_redirects=False, timeout=120,
+            f"{running.url}/login",
+            cookies=session.cookies.get_dict(),
+            allow_redirects=False,
+            timeout=120,
             data={"csrfmiddlewaretoken": token, "username": "nurse", "password": f"guess {n}"},
             headers={"X-Forwarded-For": address},
         ).status_code
@@ -221,7 +266,9 @@ def test_guesses_sent_in_parallel_are_counted_before_the_hash(database: str, req
     with ThreadPoolExecutor(PARALLEL) as pool:
         statuses = list(pool.map(guess, range(PARALLEL)))
     assert sorted(set(statuses)) == [401, 429], statuses
-    assert statuses.count(401) <= FREE, statuses  # no more guesses were checked than one at a time allows
+    assert statuses.count(401) <= FREE, (
+        statuses
+    )  # no more guesses were checked than one at a time allows
 
 
 def test_spraying_from_one_address_slows_that_address(console: Console) -> None:
@@ -236,9 +283,14 @@ def test_an_ipv6_network_counts_as_one_address(console: Console) -> None:
     n = uuid.uuid4().int
     network = f"2001:db8:{n % 65536:x}:{(n >> 16) % 65536:x}"
     for host in range(1, IP_LIMIT + 1):
-        assert attempt(console, f"guess-{host}", "password123", f"{network}::{host:x}").status_code == 401
+        assert (
+            attempt(console, f"guess-{host}", "password123", f"{network}::{host:x}").status_code
+            == 401
+        )
     assert attempt(console, "nurse", PASSWORD, f"{network}:ffff:ffff:ffff:ffff").status_code == 429
-    assert attempt(console, "nurse", PASSWORD, f"2001:db8:{(n >> 32) % 65536:x}::1").status_code == 302
+    assert (
+        attempt(console, "nurse", PASSWORD, f"2001:db8:{(n >> 32) % 65536:x}::1").status_code == 302
+    )
 
 
 def test_only_the_address_the_proxy_saw_counts(console: Console) -> None:
@@ -256,7 +308,9 @@ def test_typed_names_are_never_stored(console: Console) -> None:
     address = fresh_ip()
     typed = f"Pa55word-typed-in-the-wrong-field-{uuid.uuid4().hex[:6]}"
     assert attempt(console, typed, "whatever", address).status_code == 401
-    assert attempt(console, "Nurse", "a wrong password", address).status_code == 401  # an account, any case
+    assert (
+        attempt(console, "Nurse", "a wrong password", address).status_code == 401
+    )  # an account, any case
     db = sqlite3.connect(console.database)
     try:
         dump = "\n".join(db.iterdump())  # every row of every table
@@ -267,9 +321,13 @@ def test_typed_names_are_never_stored(console: Console) -> None:
     assert audit_rows(console, "login_failed", address) == [("unknown", 1), ("nurse", 1)]
 
 
-def test_repeated_failures_collapse_into_one_audit_entry(console: Console, admin: requests.Session) -> None:
+def test_repeated_failures_collapse_into_one_audit_entry(
+    console: Console, admin: requests.Session
+) -> None:
     address = fresh_ip()
-    statuses = [attempt(console, "forgetful-nurse", "wrong", address).status_code for _ in range(FREE + 3)]
+    statuses = [
+        attempt(console, "forgetful-nurse", "wrong", address).status_code for _ in range(FREE + 3)
+    ]
     assert statuses == [401] * FREE + [429] * 3
     assert audit_rows(console, "login_failed", address) == [("forgetful-nurse", FREE)]
     assert audit_rows(console, "login_throttled", address) == [("forgetful-nurse", 3)]
@@ -294,68 +352,123 @@ def test_session_cookie_flags(console: Console) -> None:
     assert over_tls.status_code == 302
     cookies = set_cookies(over_tls)
     session_cookie = next(c for c in cookies if c.startswith("console_session="))
-    assert "Secure" in session_cookie and "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+    assert (
+        "Secure" in session_cookie
+        and "HttpOnly" in session_cookie
+        and "SameSite=Lax" in session_cookie
+    )
     csrf_cookie = [c for c in cookies if c.startswith("console_csrftoken=")]
     assert all("Secure" in c and "HttpOnly" in c for c in csrf_cookie)
 
 
-def change_password(session: requests.Session, console: Console, old: str, new: str, again: str = "") -> requests.Response:
+def change_password(
+    session: requests.Session, console: Console, old: str, new: str, again: str = ""
+) -> requests.Response:
     token = csrf_token(session, f"{console.url}/password")
-    return session.post(f"{console.url}/password", allow_redirects=False, timeout=30, data={
-        "csrfmiddlewaretoken": token, "old_password": old, "new_password1": new, "new_password2": again or new,
-    })
+    return session.post(
+        f"{console.url}/password",
+        allow_redirects=False,
+        timeout=30,
+        data={
+            "csrfmiddlewaretoken": token,
+            "old_password": old,
+            "new_password1": new,
+            "new_password2": again or new,
+        },
+    )
 
 
 def test_staff_change_their_own_password(console: Console, admin: requests.Session) -> None:
     headers = {"X-Forwarded-For": fresh_ip()}
     session, _ = sign_in(console.url, "renewing-nurse", headers=headers)
-    elsewhere, _ = sign_in(console.url, "renewing-nurse", headers=headers)  # e.g. a forgotten tab at reception
+    elsewhere, _ = sign_in(
+        console.url, "renewing-nurse", headers=headers
+    )  # e.g. a forgotten tab at reception
     page = session.get(f"{console.url}/password", timeout=30).text
     assert "Old password" in page and "New password" in page and 'href="/password"' in page
     # a mismatch or a weak new password changes nothing
-    assert change_password(session, console, PASSWORD, NEW_PASSWORD, "something-else-entirely").status_code == 400
+    assert (
+        change_password(
+            session, console, PASSWORD, NEW_PASSWORD, "something-else-entirely"
+        ).status_code
+        == 400
+    )
     short = change_password(session, console, PASSWORD, "short")
     assert short.status_code == 400 and "too short" in short.text
-    assert change_password(session, console, PASSWORD, NEW_PASSWORD).headers["Location"] == "/conversations/"
+    assert (
+        change_password(session, console, PASSWORD, NEW_PASSWORD).headers["Location"]
+        == "/conversations/"
+    )
     # this session goes on; the other one is signed out; only the new password signs in
-    assert session.get(f"{console.url}/conversations/", allow_redirects=False, timeout=10).status_code == 200
-    assert elsewhere.get(f"{console.url}/conversations/", allow_redirects=False, timeout=10).status_code == 302
+    assert status(session, f"{console.url}/conversations/") == 200
+    assert status(elsewhere, f"{console.url}/conversations/") == 302
     assert sign_in(console.url, "renewing-nurse", PASSWORD, headers)[1].status_code == 401
     assert sign_in(console.url, "renewing-nurse", NEW_PASSWORD, headers)[1].status_code == 302
-    assert "renewing-nurse" in admin.get(f"{console.url}/audit/", params={"action": "password_changed"},
-                                         timeout=10).text
+    assert (
+        "renewing-nurse"
+        in admin.get(
+            f"{console.url}/audit/", params={"action": "password_changed"}, timeout=10
+        ).text
+    )
 
 
 def test_guessing_the_current_password_counts_as_failed_sign_ins(console: Console) -> None:
     headers = {"X-Forwarded-For": fresh_ip()}
     session, _ = sign_in(console.url, "nurse", headers=headers)
-    statuses = [change_password(session, console, f"guess {n}", NEW_PASSWORD).status_code for n in range(6)]
+    statuses = [
+        change_password(session, console, f"guess {n}", NEW_PASSWORD).status_code for n in range(6)
+    ]
     assert statuses == [400] * FREE + [429]  # as at sign-in: after five failures, a wait
-    assert change_password(session, console, PASSWORD, NEW_PASSWORD).status_code == 429  # even the right one
+    assert (
+        change_password(session, console, PASSWORD, NEW_PASSWORD).status_code == 429
+    )  # even the right one
     assert sign_in(console.url, "nurse", headers=headers)[1].status_code == 429
-    assert sign_in(console.url, "nurse", headers={"X-Forwarded-For": fresh_ip()})[1].status_code == 302
+    assert (
+        sign_in(console.url, "nurse", headers={"X-Forwarded-For": fresh_ip()})[1].status_code == 302
+    )
 
 
-def test_an_admin_sets_a_new_password_for_a_slowed_down_colleague(console: Console, admin: requests.Session) -> None:
+def test_an_admin_sets_a_new_password_for_a_slowed_down_colleague(
+    console: Console, admin: requests.Session
+) -> None:
     headers = {"X-Forwarded-For": fresh_ip()}
-    forgetful, _ = sign_in(console.url, "forgetful-nurse", headers=headers)  # still signed in at reception
+    forgetful, _ = sign_in(
+        console.url, "forgetful-nurse", headers=headers
+    )  # still signed in at reception
     for _ in range(FREE):
         sign_in(console.url, "forgetful-nurse", "what was it again", headers)
     assert sign_in(console.url, "forgetful-nurse", headers=headers)[1].status_code == 429
     users_page = admin.get(f"{console.url}/users/", timeout=10).text
-    link = re.search(r'<td>forgetful-nurse</td>.*?href="(/users/\d+/password)"', users_page, re.S).group(1)
+    link = re.search(
+        r'<td>forgetful-nurse</td>.*?href="(/users/\d+/password)"', users_page, re.S
+    ).group(1)
     token = csrf_token(admin, console.url + link)
-    mismatch = admin.post(console.url + link, allow_redirects=False, timeout=30, data={
-        "csrfmiddlewaretoken": token, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD + "x"})
+    mismatch = admin.post(
+        console.url + link,
+        allow_redirects=False,
+        timeout=30,
+        data={
+            "csrfmiddlewaretoken": token,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD + "x",
+        },
+    )
     assert mismatch.status_code == 400
     done = admin.post(console.url + link, allow_redirects=False, timeout=30, data={
         "csrfmiddlewaretoken": token, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert done.status_code == 302 and done.headers["Location"] == "/users/"
     # the old session is over, the failures are forgotten, and only the new password works
-    assert forgetful.get(f"{console.url}/conversations/", allow_redirects=False, timeout=10).status_code == 302
+    assert (
+        forgetful.get(
+            f"{console.url}/conversations/", allow_redirects=False, timeout=10
+        ).status_code
+        == 302
+    )
     assert sign_in(console.url, "forgetful-nurse", PASSWORD, headers)[1].status_code == 401
     assert sign_in(console.url, "forgetful-nurse", NEW_PASSWORD, headers)[1].status_code == 302
-    audit_page = admin.get(f"{console.url}/audit/", params={"action": "user_password_set"}, timeout=10).text
+    audit_page = admin.get(
+        f"{console.url}/audit/", params={"action": "user_password_set"}, timeout=10
+    ).text
     assert "forgetful-nurse" in audit_page
     # an admin's own password needs the current one (the change form), so their row has no link
     assert 'href="/users/' not in users_page.split("<td>admin</td>")[1].split("</tr>")[0]
@@ -366,11 +479,18 @@ def test_staff_cannot_reach_admin_pages(console: Console, admin: requests.Sessio
     token = csrf_token(session, f"{console.url}/conversations/")
     paths = {name: path for name, path, _ in routes}
     for method, name in ADMIN_ONLY:
-        reply = session.request(method, console.url + paths[name], data={"csrfmiddlewaretoken": token},
-                                allow_redirects=False, timeout=10)
+        reply = session.request(
+            method,
+            console.url + paths[name],
+            data={"csrfmiddlewaretoken": token},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert reply.status_code == 403, (method, name, reply.status_code)
     page = session.get(f"{console.url}/conversations/", timeout=10).text
-    assert 'href="/users/"' not in page and 'href="/audit/"' not in page and "export-form" not in page
+    assert (
+        'href="/users/"' not in page and 'href="/audit/"' not in page and "export-form" not in page
+    )
     assert admin.get(f"{console.url}/users/", timeout=10).status_code == 200
     assert admin.get(f"{console.url}/audit/", timeout=10).status_code == 200
 
@@ -383,7 +503,15 @@ def test_templates_have_no_inline_script_style_or_unescaped_output() -> None:
         text = template.read_text()
         # scripts only as files of the console's own (the CSP's script-src 'self'), never inline
         text = re.sub(r"""<script src="\{% static '[\w/.-]+\.js' %\}" defer></script>""", "", text)
-        for forbidden in ("<script", "<style", "style=", " on", "|safe", "autoescape off", "mark_safe"):
+        for forbidden in (
+            "<script",
+            "<style",
+            "style=",
+            " on",
+            "|safe",
+            "autoescape off",
+            "mark_safe",
+        ):
             if forbidden == " on":
                 assert not re.search(r"\son\w+=", text), template
             else:

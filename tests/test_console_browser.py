@@ -76,26 +76,43 @@ def patients(servers: Servers) -> Patients:
     # REST may not use an SMS id (issue 11): the SMS patient's conversation is
     # written as the SMS channel has Rasa store it (the console is tested here).
     now = time.time()
-    TrackerWriter(f"sqlite:///{servers.tracker_db}").add(senders["sms"], session_start(now, "sms") + turn(
-        now + 0.1, dict(MESSAGES)["sms"], "request_human", 0.96, channel="sms", reply="I've flagged this.",
-        action="utter_request_human", utter_action="utter_request_human", slots={"callback_requested": True},
-    ))
+    TrackerWriter(f"sqlite:///{servers.tracker_db}").add(
+        senders["sms"],
+        session_start(now, "sms")
+        + turn(
+            now + 0.1,
+            dict(MESSAGES)["sms"],
+            "request_human",
+            0.96,
+            channel="sms",
+            reply="I've flagged this.",
+            action="utter_request_human",
+            utter_action="utter_request_human",
+            slots={"callback_requested": True},
+        ),
+    )
     sms = SmsStore(f"sqlite:///{servers.tracker_db}", SMS_KEY)
     sms.keep_number_for_callback(senders["sms"], CALLBACK_NUMBER, "call-back")
     sms.opt_out(senders["sms"])
     # the premise of the review test: the assistant did not understand this one
-    intent = next(e for e in servers.events(senders["fallback"]) if e["event"] == "user")["parse_data"]["intent"]
+    intent = next(e for e in servers.events(senders["fallback"]) if e["event"] == "user")[
+        "parse_data"
+    ]["intent"]
     assert intent["name"] == "nlu_fallback" or intent["confidence"] < 0.5, intent
     return Patients(senders)
 
 
 @pytest.fixture(scope="module")
-def console(servers: Servers, patients: Patients, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+def console(
+    servers: Servers, patients: Patients, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Console]:
     running = start_console(
         tmp_path_factory.mktemp("console-browser"), servers.tracker_db, {"admin": "admin"},
         SMS_ENCRYPTION_KEY=SMS_KEY.decode(),
     )
-    patients.labels.update({role: running.label(sender) for role, sender in patients.senders.items()})
+    patients.labels.update(
+        {role: running.label(sender) for role, sender in patients.senders.items()}
+    )
     yield running
     running.stop()
 
@@ -103,7 +120,9 @@ def console(servers: Servers, patients: Patients, tmp_path_factory: pytest.TempP
 @pytest.fixture(scope="module")
 def tab(console: Console) -> Iterator[Tab]:
     with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True
+        )
         yield watched(context.new_page())
         context.close()
 
@@ -134,10 +153,14 @@ def reveal(page: Page, reason: str = "Calling the patient back") -> None:
 def audit_has(page: Page, console: Console, action: str, sender: str) -> None:
     """The audit log names the conversation by its label; an admin may look it up by its id."""
     page.goto(f"{console.url}/audit/?action={action}&conversation={sender}")
-    expect(page.locator("table.audit tbody tr").filter(has_text=action).first).to_contain_text(console.label(sender))
+    expect(page.locator("table.audit tbody tr").filter(has_text=action).first).to_contain_text(
+        console.label(sender)
+    )
 
 
-def test_sign_in_and_the_list_newest_first_with_flags(tab: Tab, console: Console, patients: Patients) -> None:
+def test_sign_in_and_the_list_newest_first_with_flags(
+    tab: Tab, console: Console, patients: Patients
+) -> None:
     page = tab.page
     page.goto(f"{console.url}/conversations/")
     expect(page).to_have_url(f"{console.url}/login?next=/conversations/")
@@ -161,8 +184,12 @@ def test_sign_in_and_the_list_newest_first_with_flags(tab: Tab, console: Console
     expect(row(page, labels["sms"]).locator(".flags")).to_contain_text("Opted out")
     personal = row(page, labels["personal"]).locator(".preview")
     expect(personal).to_contain_text("my name is [name], call me on [phone] or email [email]")
-    expect(row(page, labels["urgent"])).to_contain_text("Other app")  # the REST channel, in staff's words
-    expect(row(page, labels["urgent"]).locator(".conversation-label")).to_have_text(labels["urgent"])
+    expect(row(page, labels["urgent"])).to_contain_text(
+        "Other app"
+    )  # the REST channel, in staff's words
+    expect(row(page, labels["urgent"]).locator(".conversation-label")).to_have_text(
+        labels["urgent"]
+    )
     assert not any(sender in page.content() for sender in patients.senders.values())
     page.screenshot(path=ARTIFACTS / "console-list.png", full_page=True)
 
@@ -223,16 +250,24 @@ def test_a_transcript_is_redacted_and_reveal_shows_it_and_is_audited(
     page = tab.page
     open_conversation(page, console, patients["personal"])
     patient = page.locator(".msg.patient .text").first
-    expect(patient).to_have_text("my name is [name], call me on [phone] or email [email], I was born [date]")
+    expect(patient).to_have_text(
+        "my name is [name], call me on [phone] or email [email], I was born [date]"
+    )
     for secret in ("Sarah", "555-0142", "sarah.jones@example.com", "12/05/1990"):
         assert secret not in page.content(), secret
-    expect(page.locator(".msg.patient details.tech").first).to_contain_text("intent")  # behind "Details"
+    expect(page.locator(".msg.patient details.tech").first).to_contain_text(
+        "intent"
+    )  # behind "Details"
     sources = page.locator(".msg.assistant .source").all_text_contents()  # behind "Details"
     assert sources and all(s and s != "(no source recorded)" for s in sources), sources
-    assert "utter_first_turn_notice" in sources  # the notice opens the session, not the previous one
+    assert (
+        "utter_first_turn_notice" in sources
+    )  # the notice opens the session, not the previous one
     page.screenshot(path=ARTIFACTS / "console-transcript.png", full_page=True)
 
-    page.get_by_role("button", name="Reveal personal data").click()  # no reason given: the browser asks for one
+    page.get_by_role(
+        "button", name="Reveal personal data"
+    ).click()  # no reason given: the browser asks for one
     assert page.get_by_label("Reason").evaluate("field => field.validity.valueMissing")
     expect(page.locator(".msg.patient .text").first).not_to_have_text(PERSONAL)
     reveal(page, "Patient asked us to call back")
@@ -257,10 +292,14 @@ def test_a_transcript_is_redacted_and_reveal_shows_it_and_is_audited(
     audit_has(page, console, "reveal", patients["personal"])
     audit_has(page, console, "view_transcript", patients["personal"])
     page.goto(f"{console.url}/audit/?action=reveal")
-    expect(page.locator("table.audit tbody tr").first).to_contain_text("reason=Patient asked us to call back")
+    expect(page.locator("table.audit tbody tr").first).to_contain_text(
+        "reason=Patient asked us to call back"
+    )
 
 
-def test_reveal_shows_the_decrypted_sms_call_back_number(tab: Tab, console: Console, patients: Patients) -> None:
+def test_reveal_shows_the_decrypted_sms_call_back_number(
+    tab: Tab, console: Console, patients: Patients
+) -> None:
     page = tab.page
     open_conversation(page, console, patients["sms"])
     assert CALLBACK_NUMBER not in page.content()
@@ -270,7 +309,9 @@ def test_reveal_shows_the_decrypted_sms_call_back_number(tab: Tab, console: Cons
     audit_has(page, console, "reveal_callback_number", patients["sms"])
 
 
-def test_hostile_patient_messages_render_as_text(tab: Tab, console: Console, patients: Patients) -> None:
+def test_hostile_patient_messages_render_as_text(
+    tab: Tab, console: Console, patients: Patients
+) -> None:
     page = tab.page
     page.goto(f"{console.url}/conversations/?q={patients['hostile']}")
     expect(row(page, patients.labels["hostile"]).locator(".preview")).to_have_text(HOSTILE)
@@ -289,11 +330,15 @@ def test_hostile_patient_messages_render_as_text(tab: Tab, console: Console, pat
     assert tab.dialogs == [] and tab.errors == []
 
 
-def test_marking_a_follow_up_done_takes_it_off_the_queue(tab: Tab, console: Console, patients: Patients) -> None:
+def test_marking_a_follow_up_done_takes_it_off_the_queue(
+    tab: Tab, console: Console, patients: Patients
+) -> None:
     page = tab.page
     page.goto(f"{console.url}/followups/")
     labels = patients.labels
-    items = page.locator("tr.queue-row").evaluate_all("rows => rows.map(r => r.dataset.conversation)")
+    items = page.locator("tr.queue-row").evaluate_all(
+        "rows => rows.map(r => r.dataset.conversation)"
+    )
     created = list(reversed(patients.newest_first()))
     ours = [s for s in items if s in created]
     flagged = [labels["urgent"], labels["callback"], labels["sms"]]
@@ -307,7 +352,9 @@ def test_marking_a_follow_up_done_takes_it_off_the_queue(tab: Tab, console: Cons
     page.goto(f"{console.url}/followups/")
     expect(page.locator(f'tr.queue-row[data-conversation="{labels["urgent"]}"]')).to_have_count(0)
     page.goto(f"{console.url}/followups/?tab=done")
-    done = page.locator("table.done-today tbody tr").filter(has_text="Called back: advised to come in today.")
+    done = page.locator("table.done-today tbody tr").filter(
+        has_text="Called back: advised to come in today."
+    )
     expect(done).to_contain_text("admin")
     expect(done).to_contain_text(labels["urgent"])
     expect(done).to_contain_text("Advised to come in")
@@ -338,7 +385,11 @@ def test_a_correction_lands_in_the_exported_training_data(
 ) -> None:
     page = tab.page
     page.goto(f"{console.url}/review/")
-    item = page.locator("article.item").filter(has=page.locator(".text", has_text=UNDERSTOOD_BADLY)).first
+    item = (
+        page.locator("article.item")
+        .filter(has=page.locator(".text", has_text=UNDERSTOOD_BADLY))
+        .first
+    )
     item.get_by_label("Topic").select_option("ask_what_is")
     page.screenshot(path=ARTIFACTS / "console-review.png", full_page=True)
     item.get_by_role("button", name="Save").click()
@@ -354,7 +405,9 @@ def test_a_correction_lands_in_the_exported_training_data(
     assert data["version"] == "3.1"
     examples = {item["intent"]: item["examples"].splitlines() for item in data["nlu"]}
     assert f"- {UNDERSTOOD_BADLY}" in examples["ask_what_is"]
-    assert (repo_file.read_bytes() if repo_file.exists() else None) == before  # the repo's data untouched
+    assert (
+        repo_file.read_bytes() if repo_file.exists() else None
+    ) == before  # the repo's data untouched
     validate = subprocess.run(
         [str(VENV_BIN / "rasa"), "data", "validate", "--fail-on-warnings",
          "--data", "data/nlu", "data/rules", "data/stories", str(out)],
@@ -363,7 +416,9 @@ def test_a_correction_lands_in_the_exported_training_data(
     assert validate.returncode == 0, (validate.stdout + validate.stderr)[-3000:]
 
 
-def test_exports_are_redacted_unless_asked_and_audited(tab: Tab, console: Console, patients: Patients) -> None:
+def test_exports_are_redacted_unless_asked_and_audited(
+    tab: Tab, console: Console, patients: Patients
+) -> None:
     page = tab.page
     for unredacted, kind in ((False, "csv"), (True, "jsonl")):
         page.goto(f"{console.url}/conversations/?q=sarah.jones")
@@ -406,7 +461,9 @@ def test_an_admin_deletes_a_conversation_on_request(
     open_conversation(page, console, sender)
     page.get_by_label("The patient asked for this conversation to be deleted").check()
     page.get_by_role("button", name="Delete conversation").click()
-    expect(page.get_by_role("status")).to_contain_text(f"Deleted conversation {console.label(sender)}")
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Deleted conversation {console.label(sender)}"
+    )
     assert servers.events(sender) == []
     page.goto(f"{console.url}/conversations/?q={sender}")
     expect(page.locator("tbody tr[data-conversation]")).to_have_count(0)
@@ -417,5 +474,7 @@ def test_an_admin_deletes_a_conversation_on_request(
 def test_forwarded_proto_is_ignored_without_the_proxy_setting(console: Console) -> None:
     _, reply = sign_in(console.url, "admin", headers={"X-Forwarded-Proto": "https"})
     assert reply.status_code == 302
-    cookie = next(c for c in reply.raw.headers.getlist("Set-Cookie") if c.startswith("console_session="))
+    cookie = next(
+        c for c in reply.raw.headers.getlist("Set-Cookie") if c.startswith("console_session=")
+    )
     assert "Secure" not in cookie and "HttpOnly" in cookie

@@ -68,13 +68,18 @@ def sign_off(session: requests.Session, console: Console, entry_id: str, confirm
              seen: Dict[str, str] = None) -> requests.Response:
     url = f"{console.url}/knowledge/{entry_id}/"
     page = session.get(url, timeout=30).text
-    data = {"csrfmiddlewaretoken": csrf_token(session, url), **(seen or dict(FINGERPRINT.findall(page)))}
+    data = {
+        "csrfmiddlewaretoken": csrf_token(session, url),
+        **(seen or dict(FINGERPRINT.findall(page))),
+    }
     if confirm:
         data["confirm"] = "on"
     return session.post(f"{url}sign-off", data=data, allow_redirects=False, timeout=30)
 
 
-def test_staff_read_every_answer_with_its_sms_answer_and_page_sentences(console: Console, nurse, kb_dir) -> None:
+def test_staff_read_every_answer_with_its_sms_answer_and_page_sentences(
+    console: Console, nurse, kb_dir
+) -> None:
     kb = KnowledgeBase.load(kb_dir)
     listing = text_of(nurse.get(f"{console.url}/knowledge/", timeout=30).text)
     assert f"{len(kb.entries)} of {len(kb.entries)} topics await a clinician's review" in listing
@@ -89,12 +94,18 @@ def test_staff_read_every_answer_with_its_sms_answer_and_page_sentences(console:
         assert " ".join(text.answer.split("{value}")[0].split()) in shown
         assert " ".join(text.short.split("{value}")[0].split()) in shown
         for sentence in text.sources:
-            assert f"<mark>{html.escape(' '.join(sentence.split()), quote=False)}</mark>" in page.text.replace("&#x27;", "'")
+            assert (
+                f"<mark>{html.escape(' '.join(sentence.split()), quote=False)}</mark>"
+                in page.text.replace("&#x27;", "'")
+            )
     assert "If the patient mentions melasma (condition)" in shown
     assert "If the patient names any other condition" in shown and "{value}" not in shown
-    # the paragraph around a quote is shown too, unmarked: the reviewer reads the sentence in context
+    # the paragraph around a quote is shown too, unmarked: the reviewer reads the
+    # sentence in context
     assert "which affects both men and women" in shown
-    assert 'action="/knowledge/conditions_treated/sign-off"' not in page.text  # no sign-off for staff
+    assert (
+        'action="/knowledge/conditions_treated/sign-off"' not in page.text
+    )  # no sign-off for staff
 
 
 def test_staff_cannot_sign_off(console: Console, nurse, kb_dir) -> None:
@@ -103,15 +114,21 @@ def test_staff_cannot_sign_off(console: Console, nurse, kb_dir) -> None:
     assert "what_is" not in load_reviews(kb_dir)
 
 
-def test_an_admin_signs_off_which_is_recorded_audited_and_shown(console: Console, admin, nurse, kb_dir) -> None:
+def test_an_admin_signs_off_which_is_recorded_audited_and_shown(
+    console: Console, admin, nurse, kb_dir
+) -> None:
     reply = sign_off(admin, console, "pain")
     assert reply.status_code == 302
-    assert reply.headers["Location"] == "/knowledge/pigmentation_risk/"  # the next topic awaiting review
+    assert (
+        reply.headers["Location"] == "/knowledge/pigmentation_risk/"
+    )  # the next topic awaiting review
     review = load_reviews(kb_dir)["pain"]
     assert review.by == "ada"
     shown = text_of(nurse.get(f"{console.url}/knowledge/", timeout=30).text)
     assert f"Does it hurt? Reviewed by ada on {review.on:%Y-%m-%d}" in shown
-    audit = text_of(admin.get(f"{console.url}/audit/", params={"action": "knowledge_reviewed"}, timeout=30).text)
+    audit = text_of(
+        admin.get(f"{console.url}/audit/", params={"action": "knowledge_reviewed"}, timeout=30).text
+    )
     assert f"ada knowledge_reviewed entry=pain, answers={review.answers[:12]}" in audit
 
 
@@ -119,11 +136,17 @@ def test_a_sign_off_without_the_confirmation_is_refused(console: Console, admin,
     reply = sign_off(admin, console, "sessions", confirm=False)
     assert reply.status_code == 302 and reply.headers["Location"] == "/knowledge/sessions/"
     assert "sessions" not in load_reviews(kb_dir)
-    assert "Tick the box" in text_of(admin.get(console.url + reply.headers["Location"], timeout=30).text)
+    assert "Tick the box" in text_of(
+        admin.get(console.url + reply.headers["Location"], timeout=30).text
+    )
 
 
-def test_an_entry_edited_while_the_admin_read_it_is_not_signed_off(console: Console, admin, kb_dir) -> None:
-    seen = dict(FINGERPRINT.findall(admin.get(f"{console.url}/knowledge/downtime/", timeout=30).text))
+def test_an_entry_edited_while_the_admin_read_it_is_not_signed_off(
+    console: Console, admin, kb_dir
+) -> None:
+    seen = dict(
+        FINGERPRINT.findall(admin.get(f"{console.url}/knowledge/downtime/", timeout=30).text)
+    )
     path = kb_dir / "downtime.yml"
     before = path.read_text()
     data = yaml.safe_load(before)
@@ -168,7 +191,9 @@ def test_in_strict_mode_a_signed_off_edit_reaches_patients_and_an_unreviewed_one
     model_mtime = model_path.stat().st_mtime
     servers, procs = start_servers(model_path, tmp_path, **strict)
     try:
-        reply = " ".join(m.get("text", "") for m in servers.send("kb-review-patient", "does microneedling hurt?"))
+        reply = " ".join(
+            m.get("text", "") for m in servers.send("kb-review-patient", "does microneedling hurt?")
+        )
         assert EDITED in reply and ORIGINAL not in reply
     finally:
         for proc in reversed(procs):

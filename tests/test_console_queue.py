@@ -52,7 +52,9 @@ def nurse(console_db: Path):
     return User.objects.get_or_create(username="queue-nurse")[0]
 
 
-def urgent(at: float, text: str = "my cheek is oozing pus and I have a fever", channel: str = "rest") -> list:
+def urgent(
+    at: float, text: str = "my cheek is oozing pus and I have a fever", channel: str = "rest"
+) -> list:
     return turn(at, text, "urgent_symptom", 0.98, channel=channel, action="utter_urgent_symptom",
                 utter_action="utter_urgent_symptom", slots={"urgent_flagged": True})
 
@@ -71,8 +73,13 @@ def case(sender: str):
 def done(sender: str, user, covers_until=None) -> None:
     from review.models import FollowUp
 
-    FollowUp.objects.create(sender_id=sender, done_by=user, note="Called back", reason="called_back",
-                            covers_until=covers_until or case(sender).last_flagged_at)
+    FollowUp.objects.create(
+        sender_id=sender,
+        done_by=user,
+        note="Called back",
+        reason="called_back",
+        covers_until=covers_until or case(sender).last_flagged_at,
+    )
 
 
 def test_the_queue_is_urgent_first_then_longest_waiting(tracker: TrackerWriter) -> None:
@@ -83,7 +90,10 @@ def test_the_queue_is_urgent_first_then_longest_waiting(tracker: TrackerWriter) 
     tracker.add("urgent-new", session_start(NOW - 1 * HOUR) + urgent(NOW - 1 * HOUR + 1))
     tracker.add("urgent-old", session_start(NOW - 5 * HOUR) + urgent(NOW - 5 * HOUR + 1))
     tracker.add("callback-new", session_start(NOW - 2 * HOUR) + callback(NOW - 2 * HOUR + 1))
-    tracker.add("no-flag", session_start(NOW - 9 * HOUR) + turn(NOW - 9 * HOUR + 1, "does it hurt", "ask_pain", 0.99))
+    tracker.add(
+        "no-flag",
+        session_start(NOW - 9 * HOUR) + turn(NOW - 9 * HOUR + 1, "does it hurt", "ask_pain", 0.99),
+    )
     indexer.refresh()
     order = list(ConversationSummary.objects.not_done().values_list("sender_id", flat=True))
     assert order == ["urgent-old", "urgent-new", "callback-oldest", "callback-new"]
@@ -93,10 +103,13 @@ def test_each_flag_names_the_message_that_raised_it(tracker: TrackerWriter) -> N
     from review import indexer
     from review.flag_messages import with_flag_messages
 
-    tracker.add("web-1", session_start(NOW - 60, "socketio")
-                + turn(NOW - 59, "hello", "greet", 0.99, channel="socketio")
-                + urgent(NOW - 50, "my name is Sarah Jones and my cheek is oozing pus", channel="socketio")
-                + turn(NOW - 40, "/affirm", "affirm", 1.0, channel="socketio"))
+    tracker.add(
+        "web-1",
+        session_start(NOW - 60, "socketio")
+        + turn(NOW - 59, "hello", "greet", 0.99, channel="socketio")
+        + urgent(NOW - 50, "my name is Sarah Jones and my cheek is oozing pus", channel="socketio")
+        + turn(NOW - 40, "/affirm", "affirm", 1.0, channel="socketio"),
+    )
     indexer.refresh()
     row = with_flag_messages([case("web-1")])[0]
     assert row.preview == "hello"  # the first message says nothing about the flag
@@ -157,7 +170,9 @@ def test_the_number_a_web_chat_patient_typed_is_found(console_db: Path) -> None:
     assert tel_uri(number) == "tel:+12025550143"
 
 
-def test_deleting_a_conversation_deletes_its_case_and_follow_ups(tracker: TrackerWriter, nurse) -> None:
+def test_deleting_a_conversation_deletes_its_case_and_follow_ups(
+    tracker: TrackerWriter, nurse
+) -> None:
     from review import indexer, retention
     from review.models import Case, FollowUp
 

@@ -17,7 +17,9 @@ sys.path.insert(0, str(ROOT / "console"))
 from review import redaction  # noqa: E402
 from review.redaction import SURROGATES, find_personal_data, for_training, redact  # noqa: E402
 
-CORPUS = yaml.safe_load((ROOT / "tests" / "data" / "redaction_corpus.yml").read_text(encoding="utf-8"))
+CORPUS = yaml.safe_load(
+    (ROOT / "tests" / "data" / "redaction_corpus.yml").read_text(encoding="utf-8")
+)
 
 
 @pytest.mark.parametrize("phone", [
@@ -145,7 +147,8 @@ def test_corpus_training_examples_get_fictional_values(text: str, expected: str)
 
 
 def test_the_word_frequencies_behind_names_are_loaded() -> None:
-    """If spacy-lookups-data changed its table's layout, every word after "I'm" would look like a name."""
+    """If spacy-lookups-data changed its table's layout, every word after "I'm"
+    would look like a name."""
     redact("I'm Sarah")
     words = redaction._NAMES.words
     assert len(words.common) > 50_000 and len(words.very_common) > 50_000

@@ -10,7 +10,8 @@ import yaml
 
 from clinic.domain import DOMAIN_FILE
 from clinic.kb import KB_DIR, KnowledgeBase
-from clinic.kb_validator import PAGE_FILE, KnowledgeBaseError, load_style, validate
+from clinic.kb_style import load_style
+from clinic.kb_validator import PAGE_FILE, KnowledgeBaseError, validate
 
 SHARED_PAGE = (
     Path(__file__).resolve().parents[2] / "shared" / "source" / "microneedling-patient-page.txt"

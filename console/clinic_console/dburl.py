@@ -35,7 +35,11 @@ def database_config(url: str) -> Dict[str, Any]:
             raise ValueError("a SQLite URL needs a file: sqlite:///path/to/console.db")
         path = unquote(path.split("?", 1)[0])
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": dict(SQLITE_OPTIONS)}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path,
+            "OPTIONS": dict(SQLITE_OPTIONS),
+        }
     if parts.scheme in POSTGRES_SCHEMES:
         name = unquote(parts.path.lstrip("/"))
         if not name:

@@ -115,11 +115,22 @@ def columns(
                 w = width / len(names)
                 x, y = x0 + j * w, TOP + plot_h - height
             shown = f"{value:.1f}%" if percent else f"{value:g}"
-            chart.bars.append(Bar(_n(x), _n(y), _n(max(w, 0.5)), _n(height), css[name], f"{bucket} {name}: {shown}"))
+            chart.bars.append(
+                Bar(
+                    _n(x),
+                    _n(y),
+                    _n(max(w, 0.5)),
+                    _n(height),
+                    css[name],
+                    f"{bucket} {name}: {shown}",
+                )
+            )
     every = max(1, len(buckets) // 8)  # at most about eight dates on the axis
     for i, bucket in enumerate(buckets):
         if i % every == 0:
-            chart.labels.append(Label(_n(LEFT + i * slot + slot / 2), _n(HEIGHT - BOTTOM + 16), bucket))
+            chart.labels.append(
+                Label(_n(LEFT + i * slot + slot / 2), _n(HEIGHT - BOTTOM + 16), bucket)
+            )
     return chart
 
 
@@ -133,7 +144,11 @@ def horizontal(title: str, items: Sequence[Tuple[str, int]], css: str = "bar-int
     for i, (name, count) in enumerate(items):
         y = TOP + i * (BAR_HEIGHT + 6)
         width = plot_w * count / top
-        chart.bars.append(Bar(_n(label_w), _n(y), _n(max(width, 0.5)), str(BAR_HEIGHT), css, f"{name}: {count}"))
+        chart.bars.append(
+            Bar(_n(label_w), _n(y), _n(max(width, 0.5)), str(BAR_HEIGHT), css, f"{name}: {count}")
+        )
         chart.labels.append(Label(_n(label_w - 6), _n(y + BAR_HEIGHT - 5), name, "end"))
-        chart.labels.append(Label(_n(label_w + width + 6), _n(y + BAR_HEIGHT - 5), str(count), "start"))
+        chart.labels.append(
+            Label(_n(label_w + width + 6), _n(y + BAR_HEIGHT - 5), str(count), "start")
+        )
     return chart

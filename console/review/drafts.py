@@ -24,7 +24,9 @@ def keep(request: HttpRequest, label: str, data) -> None:
     if not draft["note"].strip():
         return
     now = time.time()
-    drafts = {k: v for k, v in request.session.get(KEY, {}).items() if v.get("at", 0) > now - KEEP_SECONDS}
+    drafts = {
+        k: v for k, v in request.session.get(KEY, {}).items() if v.get("at", 0) > now - KEEP_SECONDS
+    }
     drafts[label] = {**draft, "at": now}
     request.session[KEY] = drafts
 

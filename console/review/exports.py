@@ -54,7 +54,9 @@ def _message_dict(message) -> Dict[str, object]:
     }
 
 
-def csv_lines(summaries: Sequence[ConversationSummary], redact: Callable[[str], str]) -> Iterator[str]:
+def csv_lines(
+    summaries: Sequence[ConversationSummary], redact: Callable[[str], str]
+) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -81,7 +83,9 @@ def csv_lines(summaries: Sequence[ConversationSummary], redact: Callable[[str], 
         yield flush()
 
 
-def jsonl_lines(summaries: Sequence[ConversationSummary], redact: Callable[[str], str]) -> Iterator[str]:
+def jsonl_lines(
+    summaries: Sequence[ConversationSummary], redact: Callable[[str], str]
+) -> Iterator[str]:
     for summary, sessions in _transcripts(summaries, redact):
         record = {
             "conversation_label": summary.label,
@@ -90,7 +94,9 @@ def jsonl_lines(summaries: Sequence[ConversationSummary], redact: Callable[[str]
             "flags": flags_of(summary),
             "sessions": [
                 {
-                    "started_at": s.started_at.isoformat(timespec="seconds") if s.started_at else None,
+                    "started_at": s.started_at.isoformat(timespec="seconds")
+                    if s.started_at
+                    else None,
                     "messages": [_message_dict(m) for m in s.messages],
                 }
                 for s in sessions

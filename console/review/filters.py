@@ -23,7 +23,12 @@ FLAGS = [
     ("fallback", "Not understood"),
     ("opted_out", "Opted out of texts"),
 ]
-FLAG_FIELDS = {"urgent": "urgent", "callback": "callback", "fallback": "low_confidence", "opted_out": "opted_out"}
+FLAG_FIELDS = {
+    "urgent": "urgent",
+    "callback": "callback",
+    "fallback": "low_confidence",
+    "opted_out": "opted_out",
+}
 CHANNELS = [("", "Any")] + [(kind.value, kind.label) for kind in ChannelKind
                             if kind != ChannelKind.OTHER]
 
@@ -35,8 +40,12 @@ class ConversationFilter(forms.Form):
     period = forms.ChoiceField(choices=PERIODS, required=False, label="When")
     flag = forms.ChoiceField(choices=FLAGS, required=False, label="Flag")
     channel = forms.ChoiceField(choices=CHANNELS, required=False, label="Channel")
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
     intent = forms.ChoiceField(required=False, label="Topic")
     q = forms.CharField(required=False, max_length=200, label="Search",
                         widget=forms.TextInput(attrs={"type": "search"}))
@@ -79,7 +88,9 @@ def conversations(form: ConversationFilter, by_id: bool = False) -> QuerySet:
     if data.get("end"):
         qs = qs.filter(started_day__lte=data["end"])
     if data.get("intent"):
-        qs = qs.filter(sender_id__in=MessageSummary.objects.filter(intent=data["intent"]).values("sender_id"))
+        qs = qs.filter(
+            sender_id__in=MessageSummary.objects.filter(intent=data["intent"]).values("sender_id")
+        )
     query = _query(form)
     text = " ".join(query.split()).lower()
     if text:

@@ -15,18 +15,34 @@ from review.models import FollowUp, User
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label="Username", max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label="Password", strip=False, max_length=1024,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class CodeForm(forms.Form):
     """A code from the authenticator app, or a recovery code."""
 
-    code = forms.CharField(label="Code", max_length=32, widget=forms.TextInput(attrs={
-        "autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "off", "spellcheck": "false",
-    }))
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "autocapitalize": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
 
     def clean_code(self) -> str:
         return re.sub(r"[\s-]", "", self.cleaned_data["code"]).lower()  # "123 456", "ABCD-EFGH"
@@ -37,7 +53,9 @@ class CaseForm(forms.Form):
     flag (hidden), and whether they confirmed acting on a colleague's case."""
 
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
-    seen = forms.CharField(max_length=40, widget=forms.HiddenInput)  # the latest flag shown (ISO time)
+    seen = forms.CharField(
+        max_length=40, widget=forms.HiddenInput
+    )  # the latest flag shown (ISO time)
     confirm = forms.BooleanField(required=False)
 
     def seen_flag(self) -> Optional[datetime]:
@@ -49,7 +67,9 @@ class CaseForm(forms.Form):
 
 
 class FollowUpForm(CaseForm):
-    reason = forms.ChoiceField(label="Outcome", choices=FollowUp.Reason.choices, widget=forms.RadioSelect)
+    reason = forms.ChoiceField(
+        label="Outcome", choices=FollowUp.Reason.choices, widget=forms.RadioSelect
+    )
     note = forms.CharField(label="Note", max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="What was done and said.")
@@ -62,7 +82,9 @@ class CorrectionForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        choices = sorted(((name, topics.topic(name)) for name in correctable_intents()), key=lambda c: c[1])
+        choices = sorted(
+            ((name, topics.topic(name)) for name in correctable_intents()), key=lambda c: c[1]
+        )
         self.fields["intent"].choices = [("", "Choose the right topic")] + choices
         self.fields["suggested"].choices = [("", "")] + choices
 
@@ -78,8 +100,8 @@ class KnowledgeReviewForm(forms.Form):
     """An admin's sign-off of one knowledge-base entry, as it was on their screen."""
 
     confirm = forms.BooleanField(
-        label="I have read every answer and SMS answer above against the page sentences they rest on, "
-              "and they are right for patients.",
+        label="I have read every answer and SMS answer above against the page sentences "
+        "they rest on, and they are right for patients.",
     )
     # The fingerprints of what was on screen: a later edit refuses the sign-off.
     answers = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
@@ -102,7 +124,10 @@ class DeleteForm(forms.Form):
 class ExportForm(forms.Form):
     format = forms.ChoiceField(choices=[("csv", "CSV"), ("jsonl", "JSONL")], label="Format")
     scope = forms.ChoiceField(
-        choices=[("selected", "Selected conversations"), ("filter", "All conversations matching the filter")],
+        choices=[
+            ("selected", "Selected conversations"),
+            ("filter", "All conversations matching the filter"),
+        ],
         label="Export",
     )
     include_personal_data = forms.BooleanField(
@@ -114,7 +139,9 @@ class NewUserForm(forms.Form):
     username = forms.CharField(label="Username", max_length=150)
     role = forms.ChoiceField(choices=User.Role.choices, label="Role")
     password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
-    password_again = forms.CharField(label="Password again", strip=False, widget=forms.PasswordInput)
+    password_again = forms.CharField(
+        label="Password again", strip=False, widget=forms.PasswordInput
+    )
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()

@@ -33,20 +33,16 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
 from typing import Dict, List, Optional
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone as dj_timezone
 
-from clinic.contract import Intent, Slot
 from review import labels, sms_records
-from review.models import ChannelKind, ConversationSummary, IndexState, MessageSummary
-from review.redaction import redact
+from review.folding import fold, new_summary
+from review.models import ConversationSummary, IndexState, MessageSummary
 from review.tracker_store import EventRow, TrackerStore, chunks, default_store
-from review.training_export import has_letters
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +52,6 @@ BATCH = 5000
 GAP_GRACE_SECONDS = 10.0
 HISTORIC_GAP_SECONDS = 600.0
 _GAPS_SEEN: Dict[int, float] = {}  # missing id -> when this process first saw it missing
-SEARCH_TEXT_LIMIT = 4000
-PREVIEW_CHARS = 140
 SUMMARY_FIELDS = [
     "channel", "started_at", "started_day", "last_event_at", "last_event_id",
     "patient_messages", "assistant_messages", "urgent", "callback", "low_confidence",
@@ -85,12 +79,6 @@ def source_fingerprint(url: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def is_low_confidence(intent: str, confidence: float) -> bool:
-    """The console's definition of a misunderstanding: Rasa's fallback, or a
-    top intent below LOW_CONFIDENCE (0.5)."""
-    return intent == Intent.NLU_FALLBACK or confidence < settings.LOW_CONFIDENCE
-
-
 def refresh(store: Optional[TrackerStore] = None, rebuild: bool = False) -> Progress:
     """Brings the index up to date with the tracker store."""
     store = store or default_store()
@@ -102,7 +90,9 @@ def refresh(store: Optional[TrackerStore] = None, rebuild: bool = False) -> Prog
         if top < state.last_event_id:  # the store was emptied or replaced
             state = _reset(state, state.source, progress)
         while state.last_event_id < top:
-            rows = _settled(store.events_after(state.last_event_id, BATCH), state.last_event_id, store.dialect)
+            rows = _settled(
+                store.events_after(state.last_event_id, BATCH), state.last_event_id, store.dialect
+            )
             if not rows:
                 break
             if not _apply(state, rows, progress):
@@ -167,7 +157,11 @@ def _settled(rows: List[EventRow], after: int, dialect: str) -> List[EventRow]:
         expected = row.id + 1
     expected = after + 1
     for position, row in enumerate(rows):
-        if row.id != expected and row.timestamp > historic and now - _GAPS_SEEN[expected] < GAP_GRACE_SECONDS:
+        if (
+            row.id != expected
+            and row.timestamp > historic
+            and now - _GAPS_SEEN[expected] < GAP_GRACE_SECONDS
+        ):
             return rows[:position]
         expected = row.id + 1
     return rows
@@ -186,12 +180,14 @@ def _apply(state: IndexState, rows: List[EventRow], progress: Progress) -> bool:
         senders = list({row.sender_id for row in rows})
         existing: Dict[str, ConversationSummary] = {}
         for part in chunks(senders):
-            existing.update({s.sender_id: s for s in ConversationSummary.objects.filter(sender_id__in=part)})
+            existing.update(
+                {s.sender_id: s for s in ConversationSummary.objects.filter(sender_id__in=part)}
+            )
         for row in rows:
             summary = existing.get(row.sender_id) or created.get(row.sender_id)
             if summary is None:
-                summary = created[row.sender_id] = _new_summary(row)
-            _fold(summary, row, messages)
+                summary = created[row.sender_id] = new_summary(row)
+            fold(summary, row, messages)
         _label(created)
         ConversationSummary.objects.bulk_create(created.values(), batch_size=500)
         ConversationSummary.objects.bulk_update(existing.values(), SUMMARY_FIELDS, batch_size=500)
@@ -207,89 +203,30 @@ def _label(created: Dict[str, ConversationSummary]) -> None:
     first = {sender: labels.label(sender) for sender in created}
     taken = set()
     for part in chunks(list(first.values())):
-        taken.update(ConversationSummary.objects.filter(label__in=part).values_list("label", flat=True))
+        taken.update(
+            ConversationSummary.objects.filter(label__in=part).values_list("label", flat=True)
+        )
     for sender, summary in created.items():
         for candidate in labels.candidates(sender):
             if candidate not in taken and (
-                candidate == first[sender] or not ConversationSummary.objects.filter(label=candidate).exists()
+                candidate == first[sender]
+                or not ConversationSummary.objects.filter(label=candidate).exists()
             ):
                 break
-            logger.warning("index: two conversations share the label %s; the later one gets a longer label",
-                           candidate)
+            logger.warning(
+                "index: two conversations share the label %s; the later one gets a longer label",
+                candidate,
+            )
         summary.label = candidate
         taken.add(candidate)
-
-
-def _moment(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc)
-
-
-def _day(moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
-
-
-def _new_summary(row: EventRow) -> ConversationSummary:
-    moment = _moment(row.timestamp)
-    return ConversationSummary(
-        sender_id=row.sender_id, started_at=moment, started_day=_day(moment),
-        last_event_at=moment, last_event_id=row.id,
-    )
-
-
-def _fold(summary: ConversationSummary, row: EventRow, messages: List[MessageSummary]) -> None:
-    """Adds one event to its conversation's summary."""
-    moment = _moment(row.timestamp)
-    if moment < summary.started_at:
-        summary.started_at, summary.started_day = moment, _day(moment)
-    summary.last_event_at = max(summary.last_event_at, moment)
-    summary.last_event_id = row.id
-    if row.type_name == "user":
-        _fold_patient_message(summary, row, moment, messages)
-    elif row.type_name == "bot":
-        summary.assistant_messages += 1
-    elif row.type_name == "slot" and row.data and row.data.get("value") is True:
-        if row.action_name == Slot.URGENT_FLAGGED:
-            summary.urgent = True
-        elif row.action_name == Slot.CALLBACK_REQUESTED:
-            summary.callback = True
-        summary.first_flagged_at = summary.first_flagged_at or moment
-        summary.last_flagged_at = max(summary.last_flagged_at or moment, moment)
-        summary.flag_event_id = summary.last_patient_event_id or None
-
-
-def _fold_patient_message(
-    summary: ConversationSummary, row: EventRow, moment: datetime, messages: List[MessageSummary]
-) -> None:
-    data = row.data or {}
-    text = data.get("text") or ""
-    intent = (data.get("parse_data") or {}).get("intent") or {}
-    name = intent.get("name") or ""
-    confidence = float(intent.get("confidence") or 0.0)
-    summary.patient_messages += 1
-    channel = data.get("input_channel")
-    if not summary.channel and channel:
-        summary.channel = ChannelKind.of(channel)
-    low = is_low_confidence(name, confidence)
-    summary.low_confidence = summary.low_confidence or low
-    typed = bool(text) and not text.startswith("/")  # "/ask_pain" is a button press
-    if typed:  # a button press ("/request_human") says less than what the patient last wrote
-        summary.last_patient_event_id = row.id
-        if not summary.preview:
-            summary.preview = redact(text)[:PREVIEW_CHARS]
-        if len(summary.search_text) < SEARCH_TEXT_LIMIT:
-            joined = f"{summary.search_text}\n{text.lower()}" if summary.search_text else text.lower()
-            summary.search_text = joined[:SEARCH_TEXT_LIMIT]
-    messages.append(MessageSummary(
-        event_id=row.id, sender_id=row.sender_id, at=moment, day=_day(moment),
-        intent=name[:100], confidence=confidence, low_confidence=low,
-        needs_review=low and typed and has_letters(text),  # could become a training example
-    ))
 
 
 def _sync_opt_outs() -> None:
     """Opt-outs change without any Rasa event (STOP never reaches Rasa)."""
     opted = sms_records.opted_out_ids()
-    current = set(ConversationSummary.objects.filter(opted_out=True).values_list("sender_id", flat=True))
+    current = set(
+        ConversationSummary.objects.filter(opted_out=True).values_list("sender_id", flat=True)
+    )
     for ids, value in ((opted - current, True), (current - opted, False)):
         for part in chunks(sorted(ids)):
             ConversationSummary.objects.filter(sender_id__in=part).update(opted_out=value)

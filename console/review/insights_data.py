@@ -82,7 +82,8 @@ def count(start: date, end: date) -> Insights:
         _add(per_channel, kind, bucket(row["started_day"]), row["n"])
     flags: Series = {"Urgent": {}, "Call-back": {}}
     for row in conversations.values("started_day").annotate(
-            urgent=Count("id", filter=Q(urgent=True)), callback=Count("id", filter=Q(callback=True))):
+        urgent=Count("id", filter=Q(urgent=True)), callback=Count("id", filter=Q(callback=True))
+    ):
         _add(flags, "Urgent", bucket(row["started_day"]), row["urgent"])
         _add(flags, "Call-back", bucket(row["started_day"]), row["callback"])
     totals: Series = {"all": {}, "low": {}}
@@ -90,7 +91,9 @@ def count(start: date, end: date) -> Insights:
             n=Count("event_id"), low=Count("event_id", filter=Q(low_confidence=True))):
         _add(totals, "all", bucket(row["day"]), row["n"])
         _add(totals, "low", bucket(row["day"]), row["low"])
-    rate = {label: 100.0 * totals["low"].get(label, 0) / n for label, n in totals["all"].items() if n}
+    rate = {
+        label: 100.0 * totals["low"].get(label, 0) / n for label, n in totals["all"].items() if n
+    }
     all_messages, low_messages = sum(totals["all"].values()), sum(totals["low"].values())
     top = (patient.exclude(intent="").values("intent").annotate(n=Count("event_id"))
            .order_by("-n", "intent")[:TOP_TOPICS])

@@ -74,5 +74,9 @@ def label_of(sender_id: str) -> str:
     (a conversation not indexed yet, or deleted)."""
     from review.models import ConversationSummary
 
-    stored = ConversationSummary.objects.filter(sender_id=sender_id).values_list("label", flat=True).first()
+    stored = (
+        ConversationSummary.objects.filter(sender_id=sender_id)
+        .values_list("label", flat=True)
+        .first()
+    )
     return stored or label(sender_id)

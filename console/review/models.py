@@ -146,7 +146,9 @@ class FollowUp(models.Model):
     done_at = models.DateTimeField(default=timezone.now)
     done_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="follow_ups")
     note = models.TextField()
-    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)  # blank before issue 15
+    reason = models.CharField(
+        max_length=16, choices=Reason.choices, blank=True
+    )  # blank before issue 15
     # The conversation's latest flag at the time: a newer flag reopens it.
     covers_until = models.DateTimeField()
 
@@ -159,13 +161,17 @@ class Case(models.Model):
     still so: optimistic concurrency, with no lock held while a nurse phones."""
 
     sender_id = models.CharField(max_length=255, unique=True)
-    assignee = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    assignee = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
     assigned_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0)  # 0 = no row yet
 
     @classmethod
     def version_of(cls, sender_id: str) -> int:
-        return cls.objects.filter(sender_id=sender_id).values_list("version", flat=True).first() or 0
+        return (
+            cls.objects.filter(sender_id=sender_id).values_list("version", flat=True).first() or 0
+        )
 
     @classmethod
     def change(cls, sender_id: str, seen_version: int, assignee: Optional[User],

@@ -5,9 +5,10 @@ directly (the only writes it ever makes there), plus the SMS channel's rows
 for the conversation (inbound ids, pending reply, encrypted call-back
 number; not the opt-out), plus the console's own rows about it (summary
 index, follow-ups). The purge also deletes the SMS channel's message ids and
-rate windows older than the retention period, conversation or not. Reviewed examples are redacted training data: the purge keeps
-them but unlinks them from the conversation; a patient's deletion request
-removes them too (the next `make corrections` drops them from the file).
+rate windows older than the retention period, conversation or not. Reviewed
+examples are redacted training data: the purge keeps them but unlinks them
+from the conversation; a patient's deletion request removes them too (the
+next `make corrections` drops them from the file).
 Both are written to the audit log.
 """
 

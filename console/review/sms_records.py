@@ -65,7 +65,9 @@ def callback_number(conversation: str) -> Optional[str]:
         return None
     with engine().connect() as db:
         token = db.execute(
-            sa.select(CALLBACKS.c.number_encrypted).where(CALLBACKS.c.conversation_id == conversation)
+            sa.select(CALLBACKS.c.number_encrypted).where(
+                CALLBACKS.c.conversation_id == conversation
+            )
         ).scalar()
     key = encryption_key()
     if token is None or key is None:
@@ -73,7 +75,10 @@ def callback_number(conversation: str) -> Optional[str]:
     try:
         return Fernet(key).decrypt(token.encode()).decode()
     except (InvalidToken, ValueError):
-        logger.error("sms: the call-back number of a conversation cannot be decrypted with the configured key")
+        logger.error(
+            "sms: the call-back number of a conversation cannot be decrypted "
+            "with the configured key"
+        )
         return None
 
 
@@ -86,7 +91,9 @@ def delete_conversations(conversations: Sequence[str]) -> int:
             if table.name not in present:
                 continue
             for part in chunks(list(conversations)):
-                deleted += db.execute(table.delete().where(table.c.conversation_id.in_(part))).rowcount
+                deleted += db.execute(
+                    table.delete().where(table.c.conversation_id.in_(part))
+                ).rowcount
     return deleted
 
 

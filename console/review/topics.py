@@ -65,7 +65,9 @@ def topic(intent: str) -> str:
     """The plain name of an intent: "Does it hurt?" for ask_pain."""
     if not intent:
         return "Not understood"
-    return _titles().get(intent) or OTHER_TOPICS.get(intent) or intent.replace("_", " ").capitalize()
+    return (
+        _titles().get(intent) or OTHER_TOPICS.get(intent) or intent.replace("_", " ").capitalize()
+    )
 
 
 def reply(source: str) -> str:

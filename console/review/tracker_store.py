@@ -124,7 +124,9 @@ class TrackerStore:
                     out.setdefault(sender, []).append(event)
         return out
 
-    def turns_around(self, sender_id: str, event_id: int, before: int = 2) -> Tuple[List[dict], Optional[dict]]:
+    def turns_around(
+        self, sender_id: str, event_id: int, before: int = 2
+    ) -> Tuple[List[dict], Optional[dict]]:
         """The `before` messages (patient's or assistant's) before event `event_id`
         of this conversation, in order, and the assistant's reply after it (or None)."""
         if not self.has_events():
@@ -136,7 +138,9 @@ class TrackerStore:
             later = db.execute(sa.select(EVENTS.c.data).where(messages, EVENTS.c.id > event_id)
                                .order_by(EVENTS.c.id).limit(1)).scalar()
         reply = json.loads(later) if later else None
-        return [json.loads(d) for d in reversed(earlier) if d], reply if reply and reply.get("event") == "bot" else None
+        return [json.loads(d) for d in reversed(earlier) if d], reply if reply and reply.get(
+            "event"
+        ) == "bot" else None
 
     def events_by_id(self, ids: Sequence[int]) -> Dict[int, dict]:
         out: Dict[int, dict] = {}

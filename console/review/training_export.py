@@ -109,7 +109,9 @@ def export(out: Optional[Path] = None) -> Tuple[Path, int]:
     default = settings.NLU_DATA_DIR / "reviewed.yml"
     existing = existing_examples(settings.NLU_DATA_DIR, skip=[out, default])
     pairs = (
-        Correction.objects.exclude(intent="").order_by("reviewed_at", "id").values_list("intent", "example")
+        Correction.objects.exclude(intent="")
+        .order_by("reviewed_at", "id")
+        .values_list("intent", "example")
     )
     by_intent = select(pairs, existing)
     count = sum(len(examples) for examples in by_intent.values())

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Callable, List, Optional, Tuple
 
 from clinic.contract import ActionName, ReplyMeta, Slot
-from review.indexer import is_low_confidence
+from review.folding import is_low_confidence
 from review.models import ChannelKind
 
 FLAG_LABELS = {
@@ -104,9 +104,14 @@ def build(events: List[dict]) -> List[Session]:
         elif kind == "bot":
             current.messages.append(_assistant(event))
         elif kind == "slot" and event.get("name") in FLAG_LABELS and event.get("value") is True:
-            current.messages.append(Message(
-                event_id=event["_id"], at=_moment(event), role="flag", text=FLAG_LABELS[event["name"]],
-            ))
+            current.messages.append(
+                Message(
+                    event_id=event["_id"],
+                    at=_moment(event),
+                    role="flag",
+                    text=FLAG_LABELS[event["name"]],
+                )
+            )
     return [s for s in sessions if s.messages]
 
 

@@ -41,7 +41,9 @@ def required(user: User) -> bool:
 
 def with_status(users: QuerySet) -> QuerySet:
     """The users, each with `two_step` (has a confirmed authenticator)."""
-    return users.annotate(two_step=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
+    return users.annotate(
+        two_step=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+    )
 
 
 def new_device(user: User) -> TOTPDevice:

@@ -18,133 +18,273 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.CharField(max_length=150)),
-                ('action', models.CharField(db_index=True, max_length=40)),
-                ('conversation', models.CharField(blank=True, max_length=255)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('ip', models.CharField(blank=True, max_length=45)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("actor", models.CharField(max_length=150)),
+                ("action", models.CharField(db_index=True, max_length=40)),
+                ("conversation", models.CharField(blank=True, max_length=255)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("ip", models.CharField(blank=True, max_length=45)),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IndexState',
+            name="IndexState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=64)),
-                ('last_event_id', models.BigIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=64)),
+                ("last_event_id", models.BigIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('role', models.CharField(choices=[('staff', 'Staff'), ('admin', 'Admin')], default='staff', max_length=8)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("staff", "Staff"), ("admin", "Admin")],
+                        default="staff",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ConversationSummary',
+            name="ConversationSummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sender_id', models.CharField(max_length=255, unique=True)),
-                ('channel', models.CharField(blank=True, choices=[('web', 'Web'), ('sms', 'SMS'), ('rest', 'REST'), ('other', 'Other')], db_index=True, max_length=8)),
-                ('started_at', models.DateTimeField()),
-                ('started_day', models.DateField(db_index=True)),
-                ('last_event_at', models.DateTimeField()),
-                ('last_event_id', models.BigIntegerField(default=0)),
-                ('patient_messages', models.PositiveIntegerField(default=0)),
-                ('assistant_messages', models.PositiveIntegerField(default=0)),
-                ('urgent', models.BooleanField(default=False)),
-                ('callback', models.BooleanField(default=False)),
-                ('low_confidence', models.BooleanField(default=False)),
-                ('opted_out', models.BooleanField(default=False)),
-                ('first_flagged_at', models.DateTimeField(blank=True, null=True)),
-                ('last_flagged_at', models.DateTimeField(blank=True, null=True)),
-                ('preview', models.CharField(blank=True, max_length=200)),
-                ('search_text', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sender_id", models.CharField(max_length=255, unique=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("web", "Web"),
+                            ("sms", "SMS"),
+                            ("rest", "REST"),
+                            ("other", "Other"),
+                        ],
+                        db_index=True,
+                        max_length=8,
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("started_day", models.DateField(db_index=True)),
+                ("last_event_at", models.DateTimeField()),
+                ("last_event_id", models.BigIntegerField(default=0)),
+                ("patient_messages", models.PositiveIntegerField(default=0)),
+                ("assistant_messages", models.PositiveIntegerField(default=0)),
+                ("urgent", models.BooleanField(default=False)),
+                ("callback", models.BooleanField(default=False)),
+                ("low_confidence", models.BooleanField(default=False)),
+                ("opted_out", models.BooleanField(default=False)),
+                ("first_flagged_at", models.DateTimeField(blank=True, null=True)),
+                ("last_flagged_at", models.DateTimeField(blank=True, null=True)),
+                ("preview", models.CharField(blank=True, max_length=200)),
+                ("search_text", models.TextField(blank=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['-started_at', '-id'], name='summary_newest')],
+                "indexes": [models.Index(fields=["-started_at", "-id"], name="summary_newest")],
             },
         ),
         migrations.CreateModel(
-            name='Correction',
+            name="Correction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.BigIntegerField(blank=True, null=True, unique=True)),
-                ('sender_id', models.CharField(blank=True, db_index=True, max_length=255)),
-                ('original_intent', models.CharField(max_length=100)),
-                ('original_confidence', models.FloatField()),
-                ('intent', models.CharField(blank=True, max_length=100)),
-                ('example', models.TextField(blank=True)),
-                ('reviewed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reviewed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.BigIntegerField(blank=True, null=True, unique=True)),
+                ("sender_id", models.CharField(blank=True, db_index=True, max_length=255)),
+                ("original_intent", models.CharField(max_length=100)),
+                ("original_confidence", models.FloatField()),
+                ("intent", models.CharField(blank=True, max_length=100)),
+                ("example", models.TextField(blank=True)),
+                ("reviewed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="corrections",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sender_id', models.CharField(db_index=True, max_length=255)),
-                ('done_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('note', models.TextField()),
-                ('covers_until', models.DateTimeField()),
-                ('done_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='follow_ups', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sender_id", models.CharField(db_index=True, max_length=255)),
+                ("done_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("note", models.TextField()),
+                ("covers_until", models.DateTimeField()),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="follow_ups",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LoginAttempt',
+            name="LoginAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('username', models.CharField(max_length=150)),
-                ('ip', models.CharField(max_length=45)),
-                ('succeeded', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("username", models.CharField(max_length=150)),
+                ("ip", models.CharField(max_length=45)),
+                ("succeeded", models.BooleanField(default=False)),
             ],
             options={
-                'indexes': [models.Index(fields=['username', 'at'], name='attempt_user_at'), models.Index(fields=['ip', 'at'], name='attempt_ip_at')],
+                "indexes": [
+                    models.Index(fields=["username", "at"], name="attempt_user_at"),
+                    models.Index(fields=["ip", "at"], name="attempt_ip_at"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MessageSummary',
+            name="MessageSummary",
             fields=[
-                ('event_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('sender_id', models.CharField(db_index=True, max_length=255)),
-                ('at', models.DateTimeField()),
-                ('day', models.DateField(db_index=True)),
-                ('intent', models.CharField(db_index=True, max_length=100)),
-                ('confidence', models.FloatField()),
-                ('low_confidence', models.BooleanField(default=False)),
-                ('needs_review', models.BooleanField(default=False)),
+                ("event_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("sender_id", models.CharField(db_index=True, max_length=255)),
+                ("at", models.DateTimeField()),
+                ("day", models.DateField(db_index=True)),
+                ("intent", models.CharField(db_index=True, max_length=100)),
+                ("confidence", models.FloatField()),
+                ("low_confidence", models.BooleanField(default=False)),
+                ("needs_review", models.BooleanField(default=False)),
             ],
             options={
-                'indexes': [models.Index(fields=['needs_review', 'at'], name='message_review_at')],
+                "indexes": [models.Index(fields=["needs_review", "at"], name="message_review_at")],
             },
         ),
     ]

@@ -32,7 +32,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="LoginAttempt",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("account", models.CharField(max_length=64)),
                 ("ip", models.CharField(max_length=45)),

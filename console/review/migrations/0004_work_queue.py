@@ -13,28 +13,51 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name='conversationsummary',
-            name='flag_event_id',
+            model_name="conversationsummary",
+            name="flag_event_id",
             field=models.BigIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='conversationsummary',
-            name='last_patient_event_id',
+            model_name="conversationsummary",
+            name="last_patient_event_id",
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='followup',
-            name='reason',
-            field=models.CharField(blank=True, choices=[('called_back', 'Called back'), ('advised_in', 'Advised to come in'), ('no_answer', 'No answer, left a message'), ('false_alarm', 'False alarm')], max_length=16),
+            model_name="followup",
+            name="reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("called_back", "Called back"),
+                    ("advised_in", "Advised to come in"),
+                    ("no_answer", "No answer, left a message"),
+                    ("false_alarm", "False alarm"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sender_id', models.CharField(max_length=255, unique=True)),
-                ('assigned_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sender_id", models.CharField(max_length=255, unique=True)),
+                ("assigned_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=0)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

@@ -11,8 +11,18 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AlterField(
-            model_name='conversationsummary',
-            name='channel',
-            field=models.CharField(blank=True, choices=[('web', 'Website chat'), ('sms', 'Text message'), ('rest', 'Other app'), ('other', 'Other')], db_index=True, max_length=8),
+            model_name="conversationsummary",
+            name="channel",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("web", "Website chat"),
+                    ("sms", "Text message"),
+                    ("rest", "Other app"),
+                    ("other", "Other"),
+                ],
+                db_index=True,
+                max_length=8,
+            ),
         ),
     ]

@@ -18,11 +18,18 @@ DATES = [
     # 1990-05-12
     re.compile(r"(?<![\d.,/-])(?:19|20)\d{2}([/.-])\d{1,2}\1\d{1,2}(?![\d/.-]?\d)"),
     # 12 May 1990, 12th of May, 1990, 12-May-1990, 5 March 82
-    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?[\s-]+{MONTH}\.?,?[\s-]+(?:(?:19|20)\d{{2}}|\d{{2}})\b", re.I),
+    re.compile(
+        rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?[\s-]+{MONTH}\.?,?[\s-]+(?:(?:19|20)\d{{2}}|\d{{2}})\b",
+        re.I,
+    ),
     # May 12, 1990 / May 12th 1990
     re.compile(rf"\b{MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}\b", re.I),
     # born in 1990, DOB: 1990 (the year alone, when said to be the birth)
-    re.compile(r"\b(?:born(?:\s+in)?|dob|d\.o\.b\.?|date of birth)\s*(?::|is|was)?\s*(?P<pii>(?:19|20)\d{2})\b", re.I),
+    re.compile(
+        r"\b(?:born(?:\s+in)?|dob|d\.o\.b\.?|date of birth)"
+        r"\s*(?::|is|was)?\s*(?P<pii>(?:19|20)\d{2})\b",
+        re.I,
+    ),
 ]
 
 

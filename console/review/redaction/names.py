@@ -50,7 +50,10 @@ class _Words:
         with gzip.open(path, "rt", encoding="utf-8") as table:
             text = table.read()
         entry = r'"({})"\s*:\s*(-?[0-9.]+(?:[eE]-?\d+)?)'
-        capitalised = {m.group(1).lower(): float(m.group(2)) for m in re.finditer(entry.format("[A-Z][a-z]+"), text)}
+        capitalised = {
+            m.group(1).lower(): float(m.group(2))
+            for m in re.finditer(entry.format("[A-Z][a-z]+"), text)
+        }
         common, very_common = set(), set()
         for match in re.finditer(entry.format("[a-z]+"), text):
             word, probability = match.group(1), float(match.group(2))
@@ -96,7 +99,9 @@ class _NameFinder:
         found: List[Span] = []
         for match_id, start, end in matches:
             kind = self._nlp.vocab.strings[match_id]
-            span = self._before(doc, start) if kind == "before" else self._after(doc, kind, start, end)
+            span = (
+                self._before(doc, start) if kind == "before" else self._after(doc, kind, start, end)
+            )
             if span:
                 found.append(span)
         tail = self._tail(doc)
@@ -105,16 +110,27 @@ class _NameFinder:
     # -- deciding --
 
     def likely_name(self, word: str) -> bool:
-        """Sarah, sarah, SARAH, Priya, O'Neil: yes. Pregnant, sore, NERVOUS, Fine, self-conscious: no."""
+        """Sarah, sarah, SARAH, Priya, O'Neil: yes.
+        Pregnant, sore, NERVOUS, Fine, self-conscious: no."""
         lower = word.lower()
-        if not NAME_SHAPE.match(word) or lower in NOT_NAMES or lower in self._nlp.Defaults.stop_words:
+        if (
+            not NAME_SHAPE.match(word)
+            or lower in NOT_NAMES
+            or lower in self._nlp.Defaults.stop_words
+        ):
             return False
         # Capitalised, a word has to be much more often lower-case to be no name
         # (sentence starts capitalise words too); lower case or shouted, it only
         # has to be more often lower-case.
-        known = self.words.very_common if word[0].isupper() and not word.isupper() else self.words.common
+        known = (
+            self.words.very_common
+            if word[0].isupper() and not word.isupper()
+            else self.words.common
+        )
         parts = [part for part in re.split(r"['’-]", lower) if len(part) > 1] or [lower]
-        return any(part not in known for part in parts)  # Mary-Jane, O'Neil: one name-like part is enough
+        return any(
+            part not in known for part in parts
+        )  # Mary-Jane, O'Neil: one name-like part is enough
 
     def _is_name(self, word: str, kind: str, first: bool) -> bool:
         if kind == "named":  # after "my name is": any name-shaped word ("May Lee", "Will Smith")
@@ -137,7 +153,11 @@ class _NameFinder:
         return j, doc[j - 1].idx + len(doc[j - 1].text), doc[i:j].text
 
     def _after(self, doc, kind: str, start: int, end: int) -> Optional[Span]:
-        if kind == "intro" and doc[start].lower_ in {"it", "its", "it’s"} and not self._opens(doc, start):
+        if (
+            kind == "intro"
+            and doc[start].lower_ in {"it", "its", "it’s"}
+            and not self._opens(doc, start)
+        ):
             return None  # "it's red", but "Hi, it's Sarah"
         if doc[start].text in DASHES and start > 0 and not doc[start - 1].whitespace_:
             return None  # a dash inside a word ("Mary-Jane", "skin-tag") signs nothing
@@ -174,8 +194,16 @@ class _NameFinder:
         """Likely names that end the message after a comma, a line break or a
         spaced dash: "thanks so much, Mary-Jane x", "see you soon\nSarah"."""
         i = len(doc) - 1
-        while i >= 0 and (doc[i].is_space or doc[i].lower_ in KISSES or doc[i].text in SENTENCE_ENDS
-                          or not any(ch.isalnum() for ch in doc[i].text)) and "\n" not in doc[i].text:
+        while (
+            i >= 0
+            and (
+                doc[i].is_space
+                or doc[i].lower_ in KISSES
+                or doc[i].text in SENTENCE_ENDS
+                or not any(ch.isalnum() for ch in doc[i].text)
+            )
+            and "\n" not in doc[i].text
+        ):
             i -= 1
         end, words = i, 0
         while i >= 0 and words < MAX_NAME_WORDS:
@@ -189,7 +217,11 @@ class _NameFinder:
         if not words or i < 0:
             return None
         before = doc[i]
-        if not ("\n" in before.text or before.text == "," or (before.text in DASHES and i > 0 and doc[i - 1].whitespace_)):
+        if not (
+            "\n" in before.text
+            or before.text == ","
+            or (before.text in DASHES and i > 0 and doc[i - 1].whitespace_)
+        ):
             return None
         return Span(doc[i + 1].idx, doc[end].idx + len(doc[end].text), "name")
 

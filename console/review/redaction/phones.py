@@ -48,6 +48,8 @@ def phone_spans(text: str) -> List[Span]:
     return [
         Span(match.start, match.end, "phone")
         for region in _phone_regions()
-        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)
+        for match in phonenumbers.PhoneNumberMatcher(
+            text, region, leniency=phonenumbers.Leniency.POSSIBLE
+        )
         if _digits(match.raw_string) >= MIN_PHONE_DIGITS
     ]

@@ -17,11 +17,31 @@ from review.models import AuditEntry, User
 from review.views.access import admin_required, paginate, query_without_page
 
 ACTIONS = [
-    "login", "login_failed", "login_throttled", "login_code_failed", "logout", "password_changed", "search",
-    "password_change_failed", "view_transcript", "reveal",
-    "reveal_callback_number", "export", "correction", "follow_up_assigned", "follow_up_done", "delete_conversation",
-    "purge", "user_created", "user_updated", "user_activated", "user_deactivated", "user_password_set",
-    "two_factor_enabled", "two_factor_reset", "knowledge_reviewed",
+    "login",
+    "login_failed",
+    "login_throttled",
+    "login_code_failed",
+    "logout",
+    "password_changed",
+    "search",
+    "password_change_failed",
+    "view_transcript",
+    "reveal",
+    "reveal_callback_number",
+    "export",
+    "correction",
+    "follow_up_assigned",
+    "follow_up_done",
+    "delete_conversation",
+    "purge",
+    "user_created",
+    "user_updated",
+    "user_activated",
+    "user_deactivated",
+    "user_password_set",
+    "two_factor_enabled",
+    "two_factor_reset",
+    "knowledge_reviewed",
 ]
 
 
@@ -57,7 +77,9 @@ def set_password(request: HttpRequest, pk: int) -> HttpResponse:
         form.save()
         throttle.clear(user.username)
         audit.record("user_password_set", request, username=user.username)
-        messages.success(request, f"New password set for {user.username}. Tell them in person or by phone.")
+        messages.success(
+            request, f"New password set for {user.username}. Tell them in person or by phone."
+        )
         return redirect("review:users")
     return render(request, "review/set_password.html", {"form": form, "target": user},
                   status=400 if form.errors else 200)
@@ -88,15 +110,25 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("review:users")
     user.is_active = request.POST.get("active") == "1"
     user.save(update_fields=["is_active"])
-    audit.record("user_activated" if user.is_active else "user_deactivated", request, username=user.username)
-    messages.success(request, f"{user.username} is now {'active' if user.is_active else 'deactivated'}.")
+    audit.record(
+        "user_activated" if user.is_active else "user_deactivated", request, username=user.username
+    )
+    messages.success(
+        request, f"{user.username} is now {'active' if user.is_active else 'deactivated'}."
+    )
     return redirect("review:users")
 
 
 class AuditFilter(forms.Form):
-    action = forms.ChoiceField(choices=[("", "Any")] + [(a, a) for a in ACTIONS], required=False, label="Action")
-    conversation = forms.CharField(required=False, max_length=255, label="Conversation",
-                                   help_text="Its label, or the conversation id a patient gave you.")
+    action = forms.ChoiceField(
+        choices=[("", "Any")] + [(a, a) for a in ACTIONS], required=False, label="Action"
+    )
+    conversation = forms.CharField(
+        required=False,
+        max_length=255,
+        label="Conversation",
+        help_text="Its label, or the conversation id a patient gave you.",
+    )
 
 
 @require_GET

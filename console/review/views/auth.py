@@ -46,7 +46,9 @@ def _next_url(request: HttpRequest) -> str:
 def known_account(username: str) -> str:
     """The account's name for the audit log, or "unknown": what was typed may
     be a password, so it is stored only when it names an account."""
-    found = User.objects.filter(username__iexact=username.strip()).values_list("username", flat=True)
+    found = User.objects.filter(username__iexact=username.strip()).values_list(
+        "username", flat=True
+    )
     return found.first() or "unknown"
 
 
@@ -69,7 +71,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect(_next_url(request))
     form = LoginForm(request.POST or None)
     # the page to return to, kept through a failed attempt
-    context = {"form": form, "error": "", "next": request.POST.get("next") or request.GET.get("next", "")}
+    context = {
+        "form": form,
+        "error": "",
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+    }
     if request.method == "GET":
         return render(request, "review/login.html", context)
     if not form.is_valid():
@@ -116,6 +122,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
         if "old_password" in form.errors:
             audit.record_repeated("password_change_failed", request, actor=username)
         else:
-            throttle.succeeded(attempt)  # the current password was right; the new one was not accepted
+            throttle.succeeded(
+                attempt
+            )  # the current password was right; the new one was not accepted
         return render(request, "review/password.html", context, status=400)
     return render(request, "review/password.html", context)

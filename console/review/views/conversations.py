@@ -58,7 +58,9 @@ def _grant(request: HttpRequest, key: str, label: str) -> None:
     request.session[key] = grants
 
 
-def _render_transcript(request: HttpRequest, summary: ConversationSummary, reveal: bool) -> HttpResponse:
+def _render_transcript(
+    request: HttpRequest, summary: ConversationSummary, reveal: bool
+) -> HttpResponse:
     sessions = build(default_store().conversation(summary.sender_id))
     number = callback_numbers.callback_number(summary.sender_id, summary.channel, sessions)
     number_shown = bool(number) and (reveal or _granted(request, NUMBER_SHOWN, summary.label))
@@ -85,7 +87,9 @@ def _render_transcript(request: HttpRequest, summary: ConversationSummary, revea
 
 @require_GET
 def transcript(request: HttpRequest, label: str) -> HttpResponse:
-    return _render_transcript(request, get_object_or_404(ConversationSummary, label=label), reveal=False)
+    return _render_transcript(
+        request, get_object_or_404(ConversationSummary, label=label), reveal=False
+    )
 
 
 @require_POST
@@ -94,7 +98,9 @@ def show_number(request: HttpRequest, label: str) -> HttpResponse:
     audited, to this session for REVEAL_SECONDS; then redirects to the
     transcript (POST-redirect-GET: Back and reload post nothing again)."""
     get_object_or_404(ConversationSummary, label=label)
-    audit.record("reveal_callback_number", request, conversation=label, reason="call-back number shown alone")
+    audit.record(
+        "reveal_callback_number", request, conversation=label, reason="call-back number shown alone"
+    )
     _grant(request, NUMBER_SHOWN, label)
     return redirect(reverse("review:transcript", args=[label]) + "#call-back")
 
@@ -174,7 +180,9 @@ def export(request: HttpRequest) -> HttpResponse:
         filter={k: v for k, v in active.items() if k != "q"} or None,
         query=active.get("q"),  # a search too, as typed (see record_search)
     )
-    lines = (exports.csv_lines if kind == "csv" else exports.jsonl_lines)(chosen, redactor(unredacted))
+    lines = (exports.csv_lines if kind == "csv" else exports.jsonl_lines)(
+        chosen, redactor(unredacted)
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(
         lines, content_type="text/csv; charset=utf-8" if kind == "csv" else "application/x-ndjson",

@@ -56,7 +56,8 @@ def _conflict(request: HttpRequest, case: ConversationSummary, form: CaseForm) -
     me = request.user.get_username()
     if form.cleaned_data["version"] != (case.case_version or 0):
         if case.status == Status.DONE:
-            return "Someone marked this case done while you had it open. Read their note before adding yours."
+            return ("Someone marked this case done while you had it open. "
+                    "Read their note before adding yours.")
         if case.assignee_name and case.assignee_name != me:
             return f"{case.assignee_name} took this case while you had it open."
         return "This case changed while you had it open. Check it and try again."
@@ -78,8 +79,12 @@ def assign(request: HttpRequest, label: str) -> HttpResponse:
         messages.error(request, "The page was out of date. Try again.")
         return _back(case)
     conflict = _conflict(request, case, form)
-    if conflict or not Case.change(case.sender_id, form.cleaned_data["version"], request.user, timezone.now()):
-        messages.warning(request, conflict or "This case changed while you had it open. Check it and try again.")
+    if conflict or not Case.change(
+        case.sender_id, form.cleaned_data["version"], request.user, timezone.now()
+    ):
+        messages.warning(
+            request, conflict or "This case changed while you had it open. Check it and try again."
+        )
         return _back(case)
     previous = case.assignee_name if case.assignee_name != request.user.get_username() else None
     audit.record("follow_up_assigned", request, conversation=case.label, took_over_from=previous)
@@ -97,7 +102,11 @@ def mark_done(request: HttpRequest, label: str) -> HttpResponse:
         messages.error(request, "Choose the outcome and write a note saying what was done.")
         return _back(case)
     seen = form.seen_flag()
-    conflict = _conflict(request, case, form) if seen else "The page was out of date. Check it and try again."
+    conflict = (
+        _conflict(request, case, form)
+        if seen
+        else "The page was out of date. Check it and try again."
+    )
     latest = case.last_flagged_at or timezone.now()
     with transaction.atomic():
         if not conflict and not Case.change(case.sender_id, form.cleaned_data["version"], None):
@@ -116,13 +125,22 @@ def mark_done(request: HttpRequest, label: str) -> HttpResponse:
         return _back(case)
     flagged_again = latest > seen
     me = request.user.get_username()
-    audit.record("follow_up_done", request, conversation=case.label, reason=form.cleaned_data["reason"],
-                 urgent=case.urgent or None, callback=case.callback or None,
-                 flagged_again=flagged_again or None,
-                 took_over_from=case.assignee_name if case.assignee_name not in (None, me) else None)
+    audit.record(
+        "follow_up_done",
+        request,
+        conversation=case.label,
+        reason=form.cleaned_data["reason"],
+        urgent=case.urgent or None,
+        callback=case.callback or None,
+        flagged_again=flagged_again or None,
+        took_over_from=case.assignee_name if case.assignee_name not in (None, me) else None,
+    )
     if flagged_again:
-        messages.warning(request, f"{case.label} was flagged again after you opened it: it stays open. "
-                                  "Read the new messages.")
+        messages.warning(
+            request,
+            f"{case.label} was flagged again after you opened it: it stays open. "
+            "Read the new messages.",
+        )
         return _back(case)
     messages.success(request, f"Marked {case.label} as done.")
     following = ConversationSummary.objects.next_for(request.user, case)

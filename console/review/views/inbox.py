@@ -56,10 +56,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
         names = [r.get("name") for r in ranking
                  if r.get("name") not in (None, Intent.NLU_FALLBACK)][:3]
         before, reply = store.turns_around(message.sender_id, message.event_id)
-        items.append(Item(message, redact(event.get("text") or ""), [(n, topics.topic(n)) for n in names],
-                          found.get(message.sender_id, ""), [_line(e) for e in before],
-                          (reply or {}).get("text") or ""))
-    return render(request, "review/inbox.html", {"page": page, "items": items, "form": CorrectionForm()})
+        items.append(
+            Item(
+                message,
+                redact(event.get("text") or ""),
+                [(n, topics.topic(n)) for n in names],
+                found.get(message.sender_id, ""),
+                [_line(e) for e in before],
+                (reply or {}).get("text") or "",
+            )
+        )
+    return render(
+        request, "review/inbox.html", {"page": page, "items": items, "form": CorrectionForm()}
+    )
 
 
 @require_POST
@@ -79,7 +88,14 @@ def correct(request: HttpRequest, event_id: int) -> HttpResponse:
         "original_confidence": message.confidence, "intent": intent,
         "example": "" if dismissed else clean_example(text), "reviewed_by": request.user,
     })
-    audit.record("correction", request, conversation=labels.label_of(message.sender_id), event_id=event_id,
-                 original_intent=message.intent, intent=intent or None, dismissed=dismissed or None)
+    audit.record(
+        "correction",
+        request,
+        conversation=labels.label_of(message.sender_id),
+        event_id=event_id,
+        original_intent=message.intent,
+        intent=intent or None,
+        dismissed=dismissed or None,
+    )
     messages.success(request, "Dismissed." if dismissed else f"Saved as “{topics.topic(intent)}”.")
     return back

@@ -17,8 +17,12 @@ CHANNEL_SERIES = {kind.label: f"bar-{kind.value}" for kind in ChannelKind}  # in
 
 
 class RangeForm(forms.Form):
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @require_GET

@@ -28,7 +28,8 @@ from clinic.kb_review import (
     state_of,
     strict_mode,
 )
-from clinic.kb_validator import PAGE_FILE, reading_grade
+from clinic.kb_style import reading_grade
+from clinic.kb_validator import PAGE_FILE
 from review import audit
 from review.forms import KnowledgeReviewForm
 from review.views.access import admin_required
@@ -63,7 +64,8 @@ def _load() -> Tuple[KnowledgeBase, str]:
 
 
 def heading(label: str) -> str:
-    """A text's label in staff words ("variant condition=melasma" -> "If the patient mentions melasma")."""
+    """A text's label in staff words: "variant condition=melasma" -> "If the
+    patient mentions melasma"."""
     if label == "main":
         return "Answer"
     kind, _, rest = label.partition(" ")
@@ -79,7 +81,9 @@ def in_context(sources: Tuple[str, ...], paragraphs: List[str]) -> Tuple[Tuple[P
     quotes = [" ".join(s.split()) for s in sources]
     shown: List[Tuple[Piece, ...]] = []
     for paragraph in dict.fromkeys(paragraph_of(q, paragraphs) for q in quotes):
-        marks = sorted({(paragraph.find(q), paragraph.find(q) + len(q)) for q in quotes if q in paragraph})
+        marks = sorted(
+            {(paragraph.find(q), paragraph.find(q) + len(q)) for q in quotes if q in paragraph}
+        )
         pieces, at = [], 0
         for start, end in marks:
             if start < at:  # overlaps the previous quote: extend it
@@ -114,7 +118,9 @@ def _entry(kb: KnowledgeBase, entry_id: str) -> Entry:
 def entries(request: HttpRequest) -> HttpResponse:
     kb, page = _load()
     paragraphs, reviews = page_paragraphs(page), load_reviews(KB_DIR)
-    rows = [(entry, state_of(entry, reviews.get(entry.id), paragraphs)) for entry in kb.entries.values()]
+    rows = [
+        (entry, state_of(entry, reviews.get(entry.id), paragraphs)) for entry in kb.entries.values()
+    ]
     return render(request, "review/knowledge.html", {
         "rows": rows,
         "strict": strict_mode(),
@@ -128,15 +134,26 @@ def entry(request: HttpRequest, entry_id: str) -> HttpResponse:
     found = _entry(kb, entry_id)
     paragraphs = page_paragraphs(page)
     seen = fingerprint(found, paragraphs)
-    return render(request, "review/knowledge_entry.html", {
-        "entry": found,
-        "related": [kb.entries[r] for r in found.related if r in kb.entries],
-        "texts": [_shown(label, text, paragraphs, f"[the {ENTITY_WORDS.get(label.split()[-1], 'value')} named]")
-                  for label, text in found.texts()],
-        "state": state_of(found, load_reviews(KB_DIR).get(found.id), paragraphs),
-        "never": NEVER,
-        "form": KnowledgeReviewForm(initial={"answers": seen.answers, "sources": seen.sources}),
-    })
+    return render(
+        request,
+        "review/knowledge_entry.html",
+        {
+            "entry": found,
+            "related": [kb.entries[r] for r in found.related if r in kb.entries],
+            "texts": [
+                _shown(
+                    label,
+                    text,
+                    paragraphs,
+                    f"[the {ENTITY_WORDS.get(label.split()[-1], 'value')} named]",
+                )
+                for label, text in found.texts()
+            ],
+            "state": state_of(found, load_reviews(KB_DIR).get(found.id), paragraphs),
+            "never": NEVER,
+            "form": KnowledgeReviewForm(initial={"answers": seen.answers, "sources": seen.sources}),
+        },
+    )
 
 
 def _next_due(kb: KnowledgeBase, page: str, after: str) -> Optional[str]:
@@ -157,18 +174,25 @@ def sign_off(request: HttpRequest, entry_id: str) -> HttpResponse:
     found = _entry(kb, entry_id)
     form = KnowledgeReviewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Tick the box to confirm you read every answer against its page sentences.")
+        messages.error(
+            request, "Tick the box to confirm you read every answer against its page sentences."
+        )
         return redirect("review:knowledge_entry", entry_id=found.id)
     seen = Fingerprint(form.cleaned_data["answers"], form.cleaned_data["sources"])
     reviewer = request.user.get_full_name() or request.user.get_username()
     try:
         review = record_review(found, reviewer, page, seen, KB_DIR)
     except StaleReview:
-        messages.error(request, "This entry changed while you were reading it. Read it again before signing it off.")
+        messages.error(
+            request,
+            "This entry changed while you were reading it. Read it again before signing it off.",
+        )
         return redirect("review:knowledge_entry", entry_id=found.id)
     audit.record("knowledge_reviewed", request, entry=found.id,
                  answers=review.answers[:12], sources=review.sources[:12])
-    messages.success(request, f"Signed off “{found.title}”. Patients get it when the assistant next restarts.")
+    messages.success(
+        request, f"Signed off “{found.title}”. Patients get it when the assistant next restarts."
+    )
     following = _next_due(kb, page, found.id)
     if following:
         return redirect("review:knowledge_entry", entry_id=following)

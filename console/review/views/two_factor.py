@@ -27,7 +27,9 @@ WAIT = "Too many wrong codes. Try again in {wait}."
 
 
 def _refused(request: HttpRequest, template: str, context: dict, wait: int) -> HttpResponse:
-    response = render(request, template, {**context, "error": WAIT.format(wait=in_words(wait))}, status=429)
+    response = render(
+        request, template, {**context, "error": WAIT.format(wait=in_words(wait))}, status=429
+    )
     response["Retry-After"] = str(wait)
     return response
 
@@ -46,17 +48,24 @@ def login_code(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "review/login_code.html", context)
     if not form.is_valid():
-        return render(request, "review/login_code.html", {**context, "error": WRONG_CODE}, status=400)
+        return render(
+            request, "review/login_code.html", {**context, "error": WRONG_CODE}, status=400
+        )
     device, wait = two_factor.check(user, form.cleaned_data["code"])
     if wait:
         return _refused(request, "review/login_code.html", context, wait)
     if device is None:
         audit.record_repeated("login_code_failed", request, actor=user.username)
-        return render(request, "review/login_code.html", {**context, "error": WRONG_CODE}, status=401)
+        return render(
+            request, "review/login_code.html", {**context, "error": WRONG_CODE}, status=401
+        )
     next_url = signin.second_factor_passed(request, user, device)
     if isinstance(device, StaticDevice):
-        messages.warning(request, f"You signed in with a recovery code: {two_factor.recovery_codes_left(user)} "
-                                  "left. If you lost your phone, set up two-step sign-in again.")
+        messages.warning(
+            request,
+            f"You signed in with a recovery code: {two_factor.recovery_codes_left(user)} "
+            "left. If you lost your phone, set up two-step sign-in again.",
+        )
     return redirect(next_url)
 
 
@@ -80,7 +89,9 @@ def account(request: HttpRequest) -> HttpResponse:
     (again, for a new phone: ?new)."""
     user = request.user
     if two_factor.enabled(user) and request.method == "GET" and "new" not in request.GET:
-        return render(request, "review/two_factor.html", {"codes_left": two_factor.recovery_codes_left(user)})
+        return render(
+            request, "review/two_factor.html", {"codes_left": two_factor.recovery_codes_left(user)}
+        )
     return _setup(request, user, during_sign_in=False)
 
 
@@ -101,14 +112,19 @@ def account_qr(request: HttpRequest) -> HttpResponse:
 
 
 def _qr(user: User) -> HttpResponse:
-    return HttpResponse(two_factor.qr_svg(two_factor.new_device(user)), content_type="image/svg+xml")
+    return HttpResponse(
+        two_factor.qr_svg(two_factor.new_device(user)), content_type="image/svg+xml"
+    )
 
 
 def _setup(request: HttpRequest, user: User, during_sign_in: bool) -> HttpResponse:
     device = two_factor.new_device(user)
     form = CodeForm(request.POST or None)
     context = {
-        "form": form, "error": "", "secret": two_factor.secret(device), "during_sign_in": during_sign_in,
+        "form": form,
+        "error": "",
+        "secret": two_factor.secret(device),
+        "during_sign_in": during_sign_in,
         "action": reverse("review:login_setup" if during_sign_in else "review:two_factor"),
         "qr_url": reverse("review:login_setup_qr" if during_sign_in else "review:two_factor_qr"),
     }

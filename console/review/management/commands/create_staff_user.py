@@ -57,4 +57,6 @@ class Command(BaseCommand):
                      actor="command: create_staff_user", username=username, role=user.role)
         self.stdout.write(f"{'created' if created else 'updated'} {username} ({user.role})")
         if user.role == User.Role.ADMIN:
-            self.stdout.write("admins set up two-step sign-in (an authenticator app) at their first sign-in")
+            self.stdout.write(
+                "admins set up two-step sign-in (an authenticator app) at their first sign-in"
+            )

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     help = "Export staff corrections to a Rasa NLU training file."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--out", type=Path, default=None, help="file to write (default data/nlu/reviewed.yml)")
+        parser.add_argument(
+            "--out", type=Path, default=None, help="file to write (default data/nlu/reviewed.yml)"
+        )
 
     def handle(self, *args, **options) -> None:
         ensure_migrated()

@@ -14,7 +14,9 @@ class Command(BaseCommand):
     help = "Index new events of the tracker store into the console's summary tables."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+        parser.add_argument(
+            "--rebuild", action="store_true", help="drop the index and build it again"
+        )
 
     def handle(self, *args, **options) -> None:
         ensure_migrated()

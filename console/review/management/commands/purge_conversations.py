@@ -17,20 +17,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--days", type=int, default=None,
                             help="retention period in days (default RETENTION_DAYS, 180)")
-        parser.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="only count what would be deleted"
+        )
 
     def handle(self, *args, **options) -> None:
         ensure_migrated()
         days = options["days"] if options["days"] is not None else settings.RETENTION_DAYS
         try:
-            result = retention.purge(days, actor="command: purge_conversations", dry_run=options["dry_run"])
+            result = retention.purge(
+                days, actor="command: purge_conversations", dry_run=options["dry_run"]
+            )
         except ValueError as error:
             raise CommandError(str(error)) from None
         cutoff = result.cutoff.isoformat(timespec="seconds")
         if result.deleted is None:
-            self.stdout.write(f"would delete {len(result.conversations)} conversations idle since before {cutoff}")
+            self.stdout.write(
+                f"would delete {len(result.conversations)} conversations idle since before {cutoff}"
+            )
         else:
             self.stdout.write(
-                f"deleted {result.deleted.conversations} conversations ({result.deleted.events} events, "
-                f"{result.deleted.sms_rows} SMS rows) idle since before {cutoff}"
+                f"deleted {result.deleted.conversations} conversations "
+                f"({result.deleted.events} events, {result.deleted.sms_rows} SMS rows) "
+                f"idle since before {cutoff}"
             )
