@@ -245,6 +245,21 @@ def test_a_cold_sore_before_the_appointment_is_answered_with_the_page_and_the_nu
     assert "contraindications" in entries
 
 
+@pytest.mark.parametrize("message", [
+    "I have a cold sore, can you move my appointment on thursday?",
+    "got a cold sore again so I'll need to cancel my session",
+    "there's a cold sore on my lip, I want to rebook my appt",
+])
+def test_a_condition_and_moving_the_appointment_get_the_number_to_move_it(
+    servers, sender, message
+) -> None:
+    """The assistant cannot move appointments: the patient asking it to gets
+    the contraindication answer and the clinic's number to move it."""
+    joined = " ".join(texts(servers.send(sender, message)))
+    assert "cold sore" in joined and "to move it until this has cleared" in joined
+    assert CLINIC.phone in joined and COMPLICATION_REPLY not in joined
+
+
 def test_danger_signs_before_a_treatment_are_still_urgent(servers, sender) -> None:
     replies = texts(
         servers.send(
