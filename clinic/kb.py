@@ -124,7 +124,8 @@ class KnowledgeBase:
         """Reads every entry file and the terms file of `kb_dir`."""
         entries = []
         for path in sorted(kb_dir.glob("*.yml")):
-            if path.name in NOT_ENTRIES:
+            # a dot file is a temp file (an editor's, or a sign-off being written)
+            if path.name in NOT_ENTRIES or path.name.startswith("."):
                 continue
             entries.append(_entry(yaml.safe_load(path.read_text(encoding="utf-8"))))
         terms = load_terms(kb_dir / TERMS_FILE)

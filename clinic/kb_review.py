@@ -183,7 +183,7 @@ def record_review(
                              "answers": review.answers, "sources": review.sources}
         body = HEADER + yaml.safe_dump({"reviews": dict(sorted(reviews.items()))},
                                        sort_keys=False, allow_unicode=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".reviews-", suffix=".yml")
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".reviews-", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(body)

@@ -154,6 +154,14 @@ def test_two_admins_signing_off_at_once_both_land(kb_copy: Path) -> None:
     ]  # no temp files left
 
 
+def test_a_sign_off_being_written_is_not_read_as_an_entry(kb_copy: Path) -> None:
+    """The action server may start while the console writes reviews.yml: the
+    half-written temp file beside the entries is not an entry."""
+    (kb_copy / ".reviews-x1y2.yml").write_text("reviews:\n  pain:\n    by: Dr")
+    assert ".reviews-x1y2.yml" not in {e.id for e in KnowledgeBase.load(kb_copy).entries.values()}
+    validate(kb_dir=kb_copy, strict=False)
+
+
 def validator_run(kb_dir: Path, strict: str) -> subprocess.CompletedProcess:
     """`make validate`'s first command, as the Makefile runs it."""
     return subprocess.run(
