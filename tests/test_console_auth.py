@@ -265,10 +265,11 @@ def test_guesses_sent_in_parallel_are_counted_before_the_hash(database: str, req
 
     with ThreadPoolExecutor(PARALLEL) as pool:
         statuses = list(pool.map(guess, range(PARALLEL)))
-    assert sorted(set(statuses)) == [401, 429], statuses
-    assert statuses.count(401) <= FREE, (
-        statuses
-    )  # no more guesses were checked than one at a time allows
+    # No more guesses were checked than one at a time allows. When all eight
+    # were written before any was counted, each saw eight and none was checked
+    # (a race the suite met on a loaded machine): also safe.
+    assert set(statuses) <= {401, 429} and 429 in statuses, statuses
+    assert statuses.count(401) <= FREE, statuses
 
 
 def test_spraying_from_one_address_slows_that_address(console: Console) -> None:
