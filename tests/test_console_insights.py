@@ -1,11 +1,14 @@
 """Insights (issue 15): the dates on the charts' x axis never overlap, whatever
-the range. Against the real console in Debian's Chromium."""
+the range, and the totals are links to the conversation list filtered to what
+they count. Against the real console in Debian's Chromium."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import date, timedelta
 from typing import Iterator
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -98,3 +101,28 @@ def test_labels_fit_by_the_chart_s_own_arithmetic() -> None:
         assert all(b - a >= room for a, b in zip(middles, middles[1:])), count
         assert all(x + room / 2 <= charts.WIDTH for x in middles)
 
+
+def test_each_total_opens_the_list_filtered_to_what_it_counts(
+    console: Console, page: Page
+) -> None:
+    start, end = date.today() - timedelta(days=29), date.today()
+    page.goto(f"{console.url}/insights/?start={start}&end={end}")
+    for name, flag, wanted in (
+        ("urgent", "urgent", {n for n, k in KINDS.items() if k == "urgent"}),
+        ("call-back", "callback", {n for n, k in KINDS.items() if k == "callback"}),
+        ("Not understood", "fallback", {n for n, k in KINDS.items() if k == "fallback"}),
+        (r"^\d+ conversations", None, set(KINDS)),
+    ):
+        link = page.locator(".totals").get_by_role("link", name=re.compile(name, re.I))
+        shown = link.inner_text()
+        link.click()
+        expect(page).to_have_url(re.compile(r"/conversations/\?"))
+        query = parse_qs(urlparse(page.url).query)
+        assert query["start"] == [start.isoformat()] and query["end"] == [end.isoformat()]
+        assert query.get("flag") == ([flag] if flag else None)
+        in_range = {n for n in wanted if n <= 29}
+        rows = page.locator("tbody tr[data-conversation]")
+        expect(rows).to_have_count(len(in_range))
+        if flag != "fallback":
+            assert shown == str(len(in_range))
+        page.go_back()
