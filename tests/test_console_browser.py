@@ -33,6 +33,10 @@ from tests.tracker_events import TrackerWriter, session_start, turn
 
 SMS_KEY = Fernet.generate_key()
 CALLBACK_NUMBER = "+15550100142"
+# The console's own scripts: any other <script> element on a page was injected.
+FOREIGN_SCRIPT = (
+    "script:not([src='/static/review/console.js']):not([src='/static/review/drafts.js'])"
+)
 HOSTILE = "<script>alert(1)</script> does it hurt? <img src=x onerror=alert(1)>"
 PERSONAL = ("my name is Sarah Jones, call me on 555-0142 or email sarah.jones@example.com, "
             "I was born 12/05/1990")
@@ -324,7 +328,7 @@ def test_hostile_patient_messages_render_as_text(
     if in_inbox.count():  # when the model was unsure of it (0.47 with today's model)
         expect(in_inbox.first).to_have_text(HOSTILE)
     for _ in range(2):  # inert on every page that shows it, revealed or not
-        assert page.locator("script:not([src='/static/review/console.js'])").count() == 0
+        assert page.locator(FOREIGN_SCRIPT).count() == 0
         assert page.locator("img[src='x'], [onerror]").count() == 0
         page.goto(f"{console.url}/conversations/?q=onerror")
     assert tab.dialogs == [] and tab.errors == []
@@ -445,7 +449,7 @@ def test_insights_are_drawn_as_svg(tab: Tab, console: Console) -> None:
     page.goto(f"{console.url}/insights/")
     expect(page.locator("figure.chart")).to_have_count(4)
     assert page.locator("figure.chart svg rect").count() > 3
-    assert page.locator("script:not([src='/static/review/console.js'])").count() == 0
+    assert page.locator(FOREIGN_SCRIPT).count() == 0
     page.screenshot(path=ARTIFACTS / "console-insights.png", full_page=True)
     # an absurd range is cut to the last three years before it
     huge = page.request.get(f"{console.url}/insights/?start=0001-01-01&end=2030-01-01")

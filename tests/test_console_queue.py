@@ -34,12 +34,19 @@ def tracker(console_db: Path, tmp_path: Path) -> Iterator[TrackerWriter]:
     """A fresh tracker store, and the console pointed at it with an empty index and no cases."""
     from django.conf import settings
 
-    from review.models import Case, ConversationSummary, FollowUp, IndexState, MessageSummary
+    from review.models import (
+        Case,
+        ConversationSummary,
+        FollowUp,
+        IndexState,
+        MessageSummary,
+        WrongAnswer,
+    )
 
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     saved = settings.TRACKER_STORE_URL, settings.SMS_STORE_URL
     settings.TRACKER_STORE_URL = settings.SMS_STORE_URL = url
-    for model in (ConversationSummary, MessageSummary, IndexState, FollowUp, Case):
+    for model in (ConversationSummary, MessageSummary, IndexState, FollowUp, Case, WrongAnswer):
         model.objects.all().delete()
     yield TrackerWriter(url)
     settings.TRACKER_STORE_URL, settings.SMS_STORE_URL = saved
@@ -174,12 +181,35 @@ def test_deleting_a_conversation_deletes_its_case_and_follow_ups(
     tracker: TrackerWriter, nurse
 ) -> None:
     from review import indexer, retention
-    from review.models import Case, FollowUp
+    from review.models import Case, FollowUp, WrongAnswer
 
     tracker.add("rest-4", session_start(NOW - 600) + callback(NOW - 599))
     indexer.refresh()
     assert Case.change("rest-4", 0, nurse)
     done("rest-4", nurse)
+    WrongAnswer.objects.create(event_id=tracker.ids("rest-4")[4], sender_id="rest-4",
+                               reported_by=nurse)
     retention.delete_conversation("rest-4", None)
     assert not Case.objects.filter(sender_id="rest-4").exists()
     assert not FollowUp.objects.filter(sender_id="rest-4").exists()
+    assert not WrongAnswer.objects.filter(sender_id="rest-4").exists()
+
+
+def test_a_message_answered_only_english_needs_a_review_even_across_batches(
+    tracker: TrackerWriter, monkeypatch
+) -> None:
+    from clinic.contract import Response
+    from review import indexer
+    from review.models import MessageSummary
+
+    spanish = turn(NOW - 30, "me duele mucho", "ask_pain", 0.9, action=Response.ONLY_ENGLISH,
+                   utter_action=Response.ONLY_ENGLISH)
+    tracker.add("spanish", session_start(NOW - 60) + spanish)
+    english = turn(NOW - 30, "does it hurt", "ask_pain", 0.9)
+    tracker.add("english", session_start(NOW - 60) + english)
+    monkeypatch.setattr(indexer, "BATCH", 5)  # the reply is folded a batch after the message
+    indexer.refresh()
+    unreviewed = MessageSummary.objects.unreviewed()
+    assert [(m.sender_id, m.review_reason) for m in unreviewed] == [
+        ("spanish", MessageSummary.OTHER_LANGUAGE)
+    ]

@@ -17,6 +17,9 @@ WIDTH = 760
 HEIGHT = 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 36
 BAR_HEIGHT = 18
+FONT_SIZE = 11  # .chart-svg text in console.css
+CHAR_EM = 0.65  # wider than any digit or "-" of common sans-serif fonts (DejaVu's: 0.64)
+LABEL_GAP = 8
 
 
 @dataclass
@@ -125,13 +128,23 @@ def columns(
                     f"{bucket} {name}: {shown}",
                 )
             )
-    every = max(1, len(buckets) // 8)  # at most about eight dates on the axis
+    every = label_step(slot, max((len(b) for b in buckets), default=0))
     for i, bucket in enumerate(buckets):
-        if i % every == 0:
-            chart.labels.append(
-                Label(_n(LEFT + i * slot + slot / 2), _n(HEIGHT - BOTTOM + 16), bucket)
-            )
+        middle = LEFT + i * slot + slot / 2
+        if i % every == 0 and middle + text_width(bucket) / 2 <= WIDTH:
+            chart.labels.append(Label(_n(middle), _n(HEIGHT - BOTTOM + 16), bucket))
     return chart
+
+
+def text_width(text: str) -> float:
+    """A generous width of an axis label in the SVG's units (the CSS font size is
+    in those units too, so the ratio holds at any width the chart is drawn)."""
+    return len(text) * FONT_SIZE * CHAR_EM
+
+
+def label_step(slot: float, chars: int) -> int:
+    """Label every k-th column, k the least with room for a label and a gap."""
+    return max(1, math.ceil((chars * FONT_SIZE * CHAR_EM + LABEL_GAP) / max(slot, 1e-9)))
 
 
 def horizontal(title: str, items: Sequence[Tuple[str, int]], css: str = "bar-intent") -> Chart:

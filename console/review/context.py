@@ -1,5 +1,6 @@
 """What every page's template gets: the clinic's name, the user's role, the
-number of open follow-ups and the idle timeout (for the warning before it)."""
+number of open follow-ups, the idle timeout (for the warning before it) and the
+follow-up notes just saved (whose drafts the browser can forget)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from clinic.config import load_clinic
+from review import drafts
 from review.models import ConversationSummary
 
 
@@ -30,4 +32,6 @@ def console(request: HttpRequest) -> Dict[str, object]:
         # the number on the Follow-ups item (as of the last index update: counting costs one query)
         "open_follow_ups": ConversationSummary.objects.not_done().count() if signed_in else 0,
         "idle_seconds": settings.SESSION_COOKIE_AGE,
+        # follow-up notes just saved: static/review/drafts.js forgets the tab's copies
+        "saved_drafts": " ".join(drafts.take_saved(request)) if signed_in else "",
     }

@@ -4,12 +4,12 @@ message into its own row): what the index (review/indexer.py) stores."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import List
+from typing import List, Optional, Set
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from clinic.contract import Intent, Slot
+from clinic.contract import Intent, Response, Slot
 from review.models import ChannelKind, ConversationSummary, MessageSummary
 from review.redaction import redact
 from review.tracker_store import EventRow
@@ -41,8 +41,12 @@ def new_summary(row: EventRow) -> ConversationSummary:
     )
 
 
-def fold(summary: ConversationSummary, row: EventRow, messages: List[MessageSummary]) -> None:
-    """Adds one event to its conversation's summary."""
+def fold(
+    summary: ConversationSummary, row: EventRow, messages: List[MessageSummary],
+    late: Optional[Set[int]] = None,
+) -> None:
+    """Adds one event to its conversation's summary. A patient message found to
+    need a review after its batch was stored goes into `late` (its event id)."""
     moment = moment_of(row.timestamp)
     if moment < summary.started_at:
         summary.started_at, summary.started_day = moment, day_of(moment)
@@ -52,6 +56,8 @@ def fold(summary: ConversationSummary, row: EventRow, messages: List[MessageSumm
         fold_patient_message(summary, row, moment, messages)
     elif row.type_name == "bot":
         summary.assistant_messages += 1
+        if answered_only_english(row) and summary.last_patient_event_id:
+            _needs_review(summary.last_patient_event_id, messages, late)
     elif row.type_name == "slot" and row.data and row.data.get("value") is True:
         if row.action_name == Slot.URGENT_FLAGGED:
             summary.urgent = True
@@ -60,6 +66,23 @@ def fold(summary: ConversationSummary, row: EventRow, messages: List[MessageSumm
         summary.first_flagged_at = summary.first_flagged_at or moment
         summary.last_flagged_at = max(summary.last_flagged_at or moment, moment)
         summary.flag_event_id = summary.last_patient_event_id or None
+
+
+def answered_only_english(row: EventRow) -> bool:
+    """Whether this bot event is the "only English" reply: the classifier may have
+    been sure of an intent, but the patient wrote in another language."""
+    metadata = (row.data or {}).get("metadata") or {}
+    return metadata.get("utter_action") == Response.ONLY_ENGLISH
+
+
+def _needs_review(event_id: int, messages: List[MessageSummary], late: Optional[Set[int]]) -> None:
+    """Sends the patient message `event_id` to the review inbox, as written in another language."""
+    for message in reversed(messages):  # the message is a few events back, in this batch
+        if message.event_id == event_id:
+            message.needs_review, message.review_reason = True, MessageSummary.OTHER_LANGUAGE
+            return
+    if late is not None:
+        late.add(event_id)
 
 
 def fold_patient_message(

@@ -33,7 +33,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 from django.conf import settings
 from django.db import transaction
@@ -59,8 +59,8 @@ SUMMARY_FIELDS = [
     "last_patient_event_id", "flag_event_id",
 ]
 # Raised when the index holds something new, so an existing index is rebuilt
-# once to fill it (2: the message that raised a flag).
-INDEX_VERSION = 2
+# once to fill it (2: the message that raised a flag; 3: messages answered "only English").
+INDEX_VERSION = 3
 _LOCK = threading.Lock()
 
 
@@ -171,6 +171,7 @@ def _apply(state: IndexState, rows: List[EventRow], progress: Progress) -> bool:
     first, last = state.last_event_id, rows[-1].id
     created: Dict[str, ConversationSummary] = {}
     messages: List[MessageSummary] = []
+    late: Set[int] = set()  # messages of an earlier batch that the replies show need a review
     with transaction.atomic():
         claimed = IndexState.objects.filter(pk=state.pk, last_event_id=first).update(
             last_event_id=last, updated_at=dj_timezone.now()
@@ -187,11 +188,15 @@ def _apply(state: IndexState, rows: List[EventRow], progress: Progress) -> bool:
             summary = existing.get(row.sender_id) or created.get(row.sender_id)
             if summary is None:
                 summary = created[row.sender_id] = new_summary(row)
-            fold(summary, row, messages)
+            fold(summary, row, messages, late)
         _label(created)
         ConversationSummary.objects.bulk_create(created.values(), batch_size=500)
         ConversationSummary.objects.bulk_update(existing.values(), SUMMARY_FIELDS, batch_size=500)
         MessageSummary.objects.bulk_create(messages, batch_size=1000, ignore_conflicts=True)
+        for part in chunks(sorted(late)):
+            MessageSummary.objects.filter(event_id__in=part).update(
+                needs_review=True, review_reason=MessageSummary.OTHER_LANGUAGE
+            )
     state.last_event_id = last
     progress.events += len(rows)
     progress.conversations += len(created)

@@ -18,7 +18,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from review.choices import ChannelKind, Status  # noqa: F401 (Status: imported from here)
-from review.querysets import AuditQuerySet, ConversationQuerySet, FollowUpQuerySet, MessageQuerySet
+from review.querysets import (
+    AuditQuerySet,
+    ConversationQuerySet,
+    FollowUpQuerySet,
+    MessageQuerySet,
+    WrongAnswerQuerySet,
+)
 
 
 class User(AbstractUser):
@@ -110,6 +116,8 @@ class ConversationSummary(models.Model):
 class MessageSummary(models.Model):
     """One patient message: its intent and confidence (its text stays in Rasa's store)."""
 
+    OTHER_LANGUAGE = "other_language"  # a review_reason
+
     event_id = models.BigIntegerField(primary_key=True)
     sender_id = models.CharField(max_length=255, db_index=True)
     at = models.DateTimeField()
@@ -118,6 +126,8 @@ class MessageSummary(models.Model):
     confidence = models.FloatField()
     low_confidence = models.BooleanField(default=False)  # fallback or below LOW_CONFIDENCE
     needs_review = models.BooleanField(default=False)  # low, and typed words (not a button)
+    # Why a confident message needs a look too: OTHER_LANGUAGE (answered "only English").
+    review_reason = models.CharField(max_length=16, blank=True)
 
     objects = MessageQuerySet.as_manager()
 
@@ -182,6 +192,20 @@ class Case(models.Model):
         return bool(cls.objects.filter(sender_id=sender_id, version=seen_version).update(
             assignee=assignee, assigned_at=at if assignee else None, version=F("version") + 1,
         ))
+
+
+class WrongAnswer(models.Model):
+    """A patient message a staff member reported as answered wrongly (from the
+    transcript), so it reaches the review inbox however confident the
+    classifier was. A row of its own, not a flag on MessageSummary: the index
+    can be rebuilt from Rasa's events, a colleague's report cannot."""
+
+    event_id = models.BigIntegerField(unique=True)
+    sender_id = models.CharField(max_length=255, db_index=True)
+    reported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="reports")
+    reported_at = models.DateTimeField(default=timezone.now)
+
+    objects = WrongAnswerQuerySet.as_manager()
 
 
 class Correction(models.Model):

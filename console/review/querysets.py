@@ -116,10 +116,22 @@ class MessageQuerySet(models.QuerySet):
         return self.filter(day__gte=start, day__lte=end)
 
     def unreviewed(self) -> MessageQuerySet:
-        """The review inbox: messages that need a look and have no correction yet, newest first."""
+        """The review inbox, newest first: messages that need a look (not understood,
+        answered "only English", or reported by staff as a wrong answer) and have no
+        correction yet; each with `reported_by`, the name of whoever reported it."""
         reviewed = _model("Correction").objects.filter(event_id__isnull=False).values("event_id")
-        return (self.filter(needs_review=True).exclude(event_id__in=reviewed)
+        reports = _model("WrongAnswer").objects
+        reporter = reports.filter(event_id=OuterRef("event_id")).values("reported_by__username")
+        return (self.filter(Q(needs_review=True) | Q(event_id__in=reports.values("event_id")))
+                .exclude(event_id__in=reviewed)
+                .annotate(reported_by=Subquery(reporter[:1]))
                 .order_by("-at", "-event_id"))
+
+
+class WrongAnswerQuerySet(models.QuerySet):
+    def event_ids_of(self, sender_id: str) -> set:
+        """The patient messages of one conversation that staff reported as answered wrongly."""
+        return set(self.filter(sender_id=sender_id).values_list("event_id", flat=True))
 
 
 class FollowUpQuerySet(models.QuerySet):

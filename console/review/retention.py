@@ -25,7 +25,14 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from review import audit, indexer, labels, sms_records, training_export
-from review.models import Case, ConversationSummary, Correction, FollowUp, MessageSummary
+from review.models import (
+    Case,
+    ConversationSummary,
+    Correction,
+    FollowUp,
+    MessageSummary,
+    WrongAnswer,
+)
 from review.tracker_store import chunks, default_store
 
 
@@ -47,6 +54,7 @@ def _delete(sender_ids: Sequence[str], keep_corrections: bool) -> Deleted:
                 MessageSummary.objects.filter(sender_id__in=part).delete()
                 FollowUp.objects.filter(sender_id__in=part).delete()
                 Case.objects.filter(sender_id__in=part).delete()
+                WrongAnswer.objects.filter(sender_id__in=part).delete()
                 corrections = Correction.objects.filter(sender_id__in=part)
                 if keep_corrections:
                     corrections.update(sender_id="", event_id=None)

@@ -21,7 +21,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import sqlalchemy as sa
 from django.conf import settings
 
-from clinic.contract import Slot
+from clinic.contract import Response, Slot
 
 METADATA = sa.MetaData()
 # The columns of Rasa 3.6's SQLTrackerStore.SQLEvent (rasa/core/tracker_store.py).
@@ -41,7 +41,8 @@ CHUNK = 500  # ids per IN (...) clause, well under every database's limit
 
 @dataclass(frozen=True)
 class EventRow:
-    """An event as the indexer needs it; `data` only for user and flag-slot events."""
+    """An event as the indexer needs it; `data` only for user and flag-slot events, and
+    bot events that may be the "only English" reply."""
 
     id: int
     sender_id: str
@@ -85,6 +86,8 @@ class TrackerStore:
         wanted = sa.or_(
             EVENTS.c.type_name == "user",
             sa.and_(EVENTS.c.type_name == "slot", EVENTS.c.action_name.in_(FLAG_SLOTS)),
+            # a cheap text test; review/folding.py reads the reply's metadata to be sure
+            sa.and_(EVENTS.c.type_name == "bot", EVENTS.c.data.contains(Response.ONLY_ENGLISH)),
         )
         query = (
             sa.select(

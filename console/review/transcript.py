@@ -41,6 +41,11 @@ class Message:
     channel: str = ""
 
     @property
+    def typed(self) -> bool:
+        """A patient message typed in words, not a button press ("/affirm")."""
+        return self.role == "patient" and bool(self.text) and not self.text.startswith("/")
+
+    @property
     def low_confidence(self) -> bool:
         return self.role == "patient" and is_low_confidence(self.intent, self.confidence or 0.0)
 

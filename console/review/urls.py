@@ -39,6 +39,8 @@ urlpatterns = [
     path("conversations/<str:label>/revealed", conversations.revealed, name="revealed"),
     path("conversations/<str:label>/hide", conversations.hide, name="hide"),
     path("conversations/<str:label>/number", conversations.show_number, name="show_number"),
+    path("conversations/<str:label>/messages/<int:event_id>/wrong-answer",
+         inbox.report_wrong_answer, name="report_wrong_answer"),
     path("conversations/<str:label>/delete", conversations.delete, name="delete"),
     path("export", conversations.export, name="export"),
     path("followups/", followups.queue, name="followups"),

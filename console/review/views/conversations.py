@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from review import audit, callback_numbers, drafts, exports, retention, sms_records
 from review.filters import PERIODS, ConversationFilter, conversations, record_search
 from review.forms import DeleteForm, ExportForm, FollowUpForm, RevealForm
-from review.models import ConversationSummary, FollowUp
+from review.models import ConversationSummary, FollowUp, WrongAnswer
 from review.redaction import redactor
 from review.tracker_store import default_store
 from review.transcript import build, redacted
@@ -77,6 +77,7 @@ def _render_transcript(
         "number": number if number_shown else None,
         "tel": callback_numbers.tel_uri(number) if number_shown else "",
         "follow_ups": FollowUp.objects.of(summary.sender_id),
+        "reported": WrongAnswer.objects.event_ids_of(summary.sender_id),
         "done_form": FollowUpForm(initial=draft) if draft else FollowUpForm(),
         "draft_kept": bool(draft),
         "reveal_form": RevealForm(),

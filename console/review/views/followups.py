@@ -123,6 +123,7 @@ def mark_done(request: HttpRequest, label: str) -> HttpResponse:
         drafts.keep(request, case.label, request.POST)
         messages.warning(request, conflict + " Your note is kept below.")
         return _back(case)
+    drafts.saved(request, case.label)
     flagged_again = latest > seen
     me = request.user.get_username()
     audit.record(

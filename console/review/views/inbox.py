@@ -1,6 +1,7 @@
 """The review inbox: patient messages the assistant did not understand
-(Rasa's fallback or a top intent below 0.5), newest first, each with the
-turn before it and the assistant's reply. Staff pick the right topic (one
+(Rasa's fallback or a top intent below 0.5), answered with "only English", or
+reported as a wrong answer from a transcript (confident mistakes), newest
+first, each with the turn before it and the assistant's reply. Staff pick the right topic (one
 click on a suggestion, or from the list; stored and audited, and `make
 corrections` writes them out as training data) or dismiss a message that is
 no example of anything."""
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clinic.contract import Intent
 from review import audit, labels, topics
 from review.forms import CorrectionForm
-from review.models import ConversationSummary, Correction, MessageSummary
+from review.models import ConversationSummary, Correction, MessageSummary, WrongAnswer
 from review.redaction import redact
 from review.tracker_store import default_store
 from review.training_export import clean_example
@@ -34,6 +35,21 @@ class Item:
     conversation: str  # its label; "" when the conversation is not indexed
     before: List[Tuple[str, str]] = field(default_factory=list)  # (who, text) of the turn before
     reply: str = ""  # what the assistant answered
+
+    @property
+    def reason(self) -> str:
+        return reason(self.message)
+
+
+def reason(message: MessageSummary) -> str:
+    """Why the message is in the inbox, in staff's words."""
+    if getattr(message, "reported_by", None):
+        return f"reported as a wrong answer by {message.reported_by}"
+    if message.review_reason == MessageSummary.OTHER_LANGUAGE:
+        return "not in English (answered that the assistant only answers in English)"
+    if message.intent == Intent.NLU_FALLBACK:
+        return "not understood"
+    return f"unsure, maybe “{topics.topic(message.intent)}”"
 
 
 def _line(event: dict) -> Tuple[str, str]:
@@ -53,8 +69,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     for message in page:
         event = events.get(message.event_id, {})
         ranking = ((event.get("parse_data") or {}).get("intent_ranking")) or []
-        names = [r.get("name") for r in ranking
-                 if r.get("name") not in (None, Intent.NLU_FALLBACK)][:3]
+        wrong = {None, Intent.NLU_FALLBACK} | ({message.intent} if message.reported_by else set())
+        names = [r.get("name") for r in ranking if r.get("name") not in wrong][:3]
         before, reply = store.turns_around(message.sender_id, message.event_id)
         items.append(
             Item(
@@ -98,4 +114,28 @@ def correct(request: HttpRequest, event_id: int) -> HttpResponse:
         dismissed=dismissed or None,
     )
     messages.success(request, "Dismissed." if dismissed else f"Saved as “{topics.topic(intent)}”.")
+    return back
+
+
+@require_POST
+@with_fresh_index  # the message may be newer than the index
+def report_wrong_answer(request: HttpRequest, label: str, event_id: int) -> HttpResponse:
+    """Sends one patient message of a transcript to the review inbox, however
+    confident the classifier was (audited); then back to that message
+    (POST-redirect-GET)."""
+    summary = get_object_or_404(ConversationSummary, label=label)
+    message = get_object_or_404(MessageSummary, event_id=event_id, sender_id=summary.sender_id)
+    back = redirect(reverse("review:transcript", args=[label]) + f"#m{event_id}")
+    correction = Correction.objects.filter(event_id=event_id).first()
+    if correction is not None:
+        messages.info(request, "This message was already reviewed"
+                      + (f" as “{topics.topic(correction.intent)}”." if correction.intent else "."))
+        return back
+    _, created = WrongAnswer.objects.get_or_create(
+        event_id=event_id, defaults={"sender_id": summary.sender_id, "reported_by": request.user}
+    )
+    if created:
+        audit.record("report_wrong_answer", request, conversation=label, event_id=event_id,
+                     intent=message.intent, confidence=round(message.confidence, 2))
+    messages.success(request, "Sent to the review inbox as a wrong answer.")
     return back

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from review import charts, insights_data, topics
@@ -25,6 +27,13 @@ class RangeForm(forms.Form):
     )
 
 
+def list_link(start, end, flag: str = "") -> str:
+    """The conversation list filtered to what a total counts: conversations
+    with patient messages started in the range (with the flag, if any)."""
+    query = {"start": start.isoformat(), "end": end.isoformat(), **({"flag": flag} if flag else {})}
+    return f"{reverse('review:conversations')}?{urlencode(query)}"
+
+
 @require_GET
 @with_fresh_index
 def insights(request: HttpRequest) -> HttpResponse:
@@ -41,6 +50,11 @@ def insights(request: HttpRequest) -> HttpResponse:
         "callback_total": found.callback_total,
         "messages_total": found.messages_total,
         "fallback_rate": found.fallback_share,
+        "links": {
+            name: list_link(found.start, found.end, flag)
+            for name, flag in (("all", ""), ("urgent", "urgent"), ("callback", "callback"),
+                               ("fallback", "fallback"))
+        },
         "charts": [
             charts.columns(f"Conversations per {unit} by channel", buckets, per_channel,
                            CHANNEL_SERIES),
