@@ -146,6 +146,18 @@ def user_texts(site: Site, token_or_id: str) -> List[str]:
     return [e["text"] for e in site.servers.events(sender) if e["event"] == "user"]
 
 
+def last_user_text(site: Site, token_or_id: str, expected: str, timeout: float = 15.0) -> str:
+    """The conversation's last stored patient message, once it is `expected` or
+    the time is up: Rasa stores a turn after its replies are on the screen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = user_texts(site, token_or_id)
+        last = texts[-1] if texts else ""
+        if last == expected or time.monotonic() > deadline:
+            return last
+        time.sleep(0.2)
+
+
 def focused(page: Page) -> str:
     """What has the keyboard focus: a description of the element inside the widget."""
     return page.evaluate(
