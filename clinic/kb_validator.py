@@ -213,7 +213,7 @@ def main() -> int:
     due = [entry_id for entry_id, state in states.items() if state.status != REVIEWED]
     if due:
         print(f"warning: {len(due)} of {len(states)} entries need a clinician's review "
-              "(staff console, Knowledge base; KB_REVIEW_STRICT=1 makes this an error)",
+              "(staff console, Answers; KB_REVIEW_STRICT=1 makes this an error)",
               file=sys.stderr)
     print(f"knowledge base OK: {len(kb.entries)} entries, all sources found in {PAGE_FILE.name}")
     return 0
