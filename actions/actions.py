@@ -19,14 +19,12 @@ from actions import answering
 from actions.after_treatment import beyond_normal, says_treated
 from actions.answering import plan_turn, remember, send_turn
 from actions.understanding import (
-    CONTRAINDICATIONS,
     SITUATION_TYPES,
-    before_a_treatment,
     entities_of,
     is_personal_question,
 )
 from clinic.buttons import STAFF_BUTTON
-from clinic.contract import ActionName, Channel, EntityType, Intent, Response, Slot
+from clinic.contract import ActionName, Channel, EntityType, Intent, ParseKey, Response, Slot
 from clinic.kb import Answer, Entity, KnowledgeBase
 from clinic.kb_review import review_problems
 from clinic.kb_validator import PAGE_FILE, validate
@@ -42,7 +40,7 @@ if _DUE:
     )
 
 # Knowledge-base entries the actions name.
-SIDE_EFFECTS = "side_effects"
+CONTRAINDICATIONS, SIDE_EFFECTS = "contraindications", "side_effects"
 # Offered when the classifier's ranking gives nothing better.
 DEFAULT_SUGGESTIONS = ["pain", "downtime", SIDE_EFFECTS]
 SUGGESTION_COUNT = 3
@@ -189,7 +187,8 @@ class ActionAnswerQuestion(Action):
         answer = turn.answers[0]
         send_turn(dispatcher, tracker, KB, turn)
         situation = personal_caveat(dispatcher, tracker, answer, turn.entities)
-        if before_a_treatment(tracker.latest_message, answer):  # wait, and move the appointment
+        if tracker.latest_message.get(ParseKey.TRIAGE) == ParseKey.BEFORE_TREATMENT:
+            # A condition named before a treatment (the red-flag gate): wait, and move it.
             dispatcher.utter_message(response=Response.RESCHEDULE)
         return [*remember(turn), *declined(situation), *after_treatment(dispatcher, tracker)]
 

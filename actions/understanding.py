@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List
 
-from clinic.contract import EntityType, ParseKey
-from clinic.kb import Answer, Entity
-from nlp.timing import Timing, treatment_timing
+from clinic.contract import EntityType
+from clinic.kb import Entity
 
 ENTITY_TYPES = (EntityType.BODY_AREA, EntityType.CONDITION, EntityType.HEALTH_FACTOR)
 SITUATION_TYPES = (EntityType.CONDITION, EntityType.HEALTH_FACTOR)
@@ -65,19 +64,3 @@ def is_personal_question(text: str, entities: List[Entity]) -> bool:
     return asks_for_self and (
         situation or bool(re.search(r"\b(for me|my case|candidate|suitable)\b", text, re.I))
     )
-
-
-# The knowledge-base entry on who should wait or not have it.
-CONTRAINDICATIONS = "contraindications"
-
-
-def before_a_treatment(parse: Dict[str, Any], answer: Answer) -> bool:
-    """A condition named before a treatment: the red-flag gate said so, or the
-    answer is the condition's contraindication and the patient looks ahead to
-    an appointment ("cold sore, can you move my appointment?")."""
-    if parse.get(ParseKey.TRIAGE) == ParseKey.BEFORE_TREATMENT:
-        return True
-    named_condition = answer.variant is not None and answer.variant[0] == EntityType.CONDITION
-    text = parse.get("text") or ""
-    return (answer.entry_id == CONTRAINDICATIONS and named_condition
-            and treatment_timing(text) is Timing.BEFORE)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from nlp.components.red_flag_gate import RedFlagGate
@@ -284,3 +284,29 @@ def test_an_unsure_learned_urgent_guess_is_not_an_emergency() -> None:
     assert msg.get(INTENT)["name"] == "ask_side_effects" and urgency(msg) == []
     sure = gated("I had microneedling 3 days ago and my face is raw and weeping", "urgent_symptom")
     assert sure.get(INTENT)["name"] == "urgent_symptom" and urgency(sure) == ["today"]
+
+
+def with_condition(text: str, intent: str, value: str) -> Message:
+    msg = message(text, intent)
+    msg.set(ENTITIES, [{"entity": "condition", "value": value}], add_to_output=True)
+    return msg
+
+
+def test_a_condition_before_a_treatment_is_marked_for_rescheduling_without_any_red_flag() -> None:
+    """"Cold sore, can you move my appointment?": no red flag, but the answer
+    must say to wait and call to move it, so the gate marks the timing."""
+    gate = RedFlagGate(RedFlagGate.get_default_config())
+    for text, condition in (
+        ("there's a cold sore on my lip, I want to rebook my appt", "cold sores"),
+        ("my acne is flaring, can you move my appointment on friday", "acne"),
+    ):
+        assert not find_red_flags(text)
+        [moving] = gate.process([with_condition(text, "ask_contraindications", condition)])
+        assert moving.get("triage") == "before_treatment", text
+        assert moving.get(INTENT)["name"] == "ask_contraindications"
+    # another question, or no condition named: nothing to reschedule
+    [treats] = gate.process([with_condition(
+        "does it treat acne scars? my appointment is on friday", "ask_conditions_treated",
+        "acne scars")])
+    [plain] = gate.process([message("can you move my appointment", "ask_contraindications")])
+    assert treats.get("triage") is None and plain.get("triage") is None

@@ -124,8 +124,13 @@ class RedFlagGate(GraphComponent):
         flags = find_red_flags(text)
         if flags:
             message.set(RED_FLAGS, sorted({f.sign for f in flags}), add_to_output=True)
-        predicted_urgent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == self._urgent
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        predicted_urgent = intent == self._urgent
         if not flags and not predicted_urgent:
+            if intent == self._before and self._names_condition(message) and (
+                treatment_timing(text) is Timing.BEFORE
+            ):  # "cold sore, can you move my appointment?": wait, and move it
+                message.set(TRIAGE, Timing.BEFORE.value, add_to_output=True)
             return
         danger = any(f.sign in DANGER for f in flags)
         if not danger and treatment_timing(text) is Timing.BEFORE:
@@ -148,6 +153,10 @@ class RedFlagGate(GraphComponent):
         if flags and not predicted_urgent:
             put_first(message, self._urgent)
         self._add_urgency(message, NOW if flags else TODAY)
+
+    @staticmethod
+    def _names_condition(message: Message) -> bool:
+        return any(e.get("entity") == EntityType.CONDITION for e in message.get(ENTITIES) or [])
 
     def _drop_urgent(self, message: Message) -> None:
         """The next likeliest intent instead of a learned urgent guess."""
