@@ -90,3 +90,13 @@ def open_tab(browser: Browser, site: Site) -> Iterator[Callable[..., Tab]]:
     yield make
     for tab in tabs:
         tab.page.context.close()
+
+
+@pytest.fixture(scope="module")
+def console_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The staff console's Django in this process, on its own SQLite database."""
+    from tests.console_support import django_in_process
+
+    workdir = tmp_path_factory.mktemp("console-unit")
+    django_in_process(workdir)
+    return workdir

@@ -8,6 +8,7 @@ pointing at a real assistant's tracker store.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
@@ -15,7 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, Iterator, Optional, Tuple
 
 import pyotp
 import requests
@@ -204,6 +205,23 @@ def send_code(session: requests.Session, url: str, code: str) -> requests.Respon
 
 
 _DJANGO_READY = False
+
+
+@contextlib.contextmanager
+def fresh_tracker(tmp_path: Path, *models) -> Iterator[TrackerWriter]:
+    """A fresh tracker store file, the in-process console pointed at it, and
+    the console's `models` emptied (tests that fold events into the index)."""
+    from django.conf import settings
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    saved = settings.TRACKER_STORE_URL, settings.SMS_STORE_URL
+    settings.TRACKER_STORE_URL = settings.SMS_STORE_URL = url
+    for model in models:
+        model.objects.all().delete()
+    try:
+        yield TrackerWriter(url)
+    finally:
+        settings.TRACKER_STORE_URL, settings.SMS_STORE_URL = saved
 
 
 def django_in_process(workdir: Path) -> None:

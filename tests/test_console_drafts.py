@@ -13,7 +13,7 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import chromium, watched
+from tests.browser import watched
 from tests.console_support import PASSWORD, Console, sqlite_rows, start_console
 from tests.tracker_events import TrackerWriter, session_start, turn
 
@@ -38,12 +38,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     running = start_console(workdir, tracker, {"maria": "staff", "jo": "staff"})
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
 
 
 def open_transcript(page: Page, console: Console, name: str):

@@ -15,25 +15,16 @@ import pytest
 import yaml
 from cryptography.fernet import Fernet
 
-from tests.console_support import django_in_process
+from tests.console_support import fresh_tracker
 from tests.tracker_events import TrackerWriter, session_start, turn
 
 NOW = time.time()
 DAY = 86400.0
 
 
-@pytest.fixture(scope="module")
-def console_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workdir = tmp_path_factory.mktemp("console-unit")
-    django_in_process(workdir)
-    return workdir
-
-
 @pytest.fixture
 def tracker(console_db: Path, tmp_path: Path) -> Iterator[TrackerWriter]:
     """A fresh tracker store, and the console pointed at it with an empty index."""
-    from django.conf import settings
-
     from review.models import (
         AuditEntry,
         ConversationSummary,
@@ -42,13 +33,9 @@ def tracker(console_db: Path, tmp_path: Path) -> Iterator[TrackerWriter]:
         MessageSummary,
     )
 
-    url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    saved = settings.TRACKER_STORE_URL, settings.SMS_STORE_URL
-    settings.TRACKER_STORE_URL = settings.SMS_STORE_URL = url
-    for model in (ConversationSummary, MessageSummary, IndexState, Correction, AuditEntry):
-        model.objects.all().delete()
-    yield TrackerWriter(url)
-    settings.TRACKER_STORE_URL, settings.SMS_STORE_URL = saved
+    tables = (ConversationSummary, MessageSummary, IndexState, Correction, AuditEntry)
+    with fresh_tracker(tmp_path, *tables) as writer:
+        yield writer
 
 
 class CountingStore:

@@ -15,25 +15,16 @@ from typing import Iterator
 
 import pytest
 
-from tests.console_support import django_in_process
+from tests.console_support import fresh_tracker
 from tests.tracker_events import TrackerWriter, session_start, turn
 
 NOW = time.time()
 HOUR = 3600.0
 
 
-@pytest.fixture(scope="module")
-def console_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workdir = tmp_path_factory.mktemp("console-unit")
-    django_in_process(workdir)
-    return workdir
-
-
 @pytest.fixture
 def tracker(console_db: Path, tmp_path: Path) -> Iterator[TrackerWriter]:
     """A fresh tracker store, and the console pointed at it with an empty index and no cases."""
-    from django.conf import settings
-
     from review.models import (
         Case,
         ConversationSummary,
@@ -43,13 +34,9 @@ def tracker(console_db: Path, tmp_path: Path) -> Iterator[TrackerWriter]:
         WrongAnswer,
     )
 
-    url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    saved = settings.TRACKER_STORE_URL, settings.SMS_STORE_URL
-    settings.TRACKER_STORE_URL = settings.SMS_STORE_URL = url
-    for model in (ConversationSummary, MessageSummary, IndexState, FollowUp, Case, WrongAnswer):
-        model.objects.all().delete()
-    yield TrackerWriter(url)
-    settings.TRACKER_STORE_URL, settings.SMS_STORE_URL = saved
+    tables = (ConversationSummary, MessageSummary, IndexState, FollowUp, Case, WrongAnswer)
+    with fresh_tracker(tmp_path, *tables) as writer:
+        yield writer
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from typing import Dict, Iterator
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser import ARTIFACTS, chromium, watched
+from tests.browser import ARTIFACTS, watched
 from tests.console_support import (
     PASSWORD,
     Console,
@@ -121,10 +121,12 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A browser window the size of a clinic's desktop screen, closed after the test."""
+    opened = browser.new_context(viewport={"width": 1366, "height": 900})
+    yield opened
+    opened.close()
 
 
 def label(console: Console, name: str) -> str:
@@ -266,9 +268,8 @@ def test_two_stale_pages_closing_one_case_the_second_is_warned(console: Console)
 # ---- in the browser -----------------------------------------------------------------------------
 
 def test_todays_urgent_case_is_handled_in_four_clicks_from_sign_in(
-    console: Console, browser: Browser
+    console: Console, context: BrowserContext
 ) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
     tab = watched(context.new_page())
     page = tab.page
     page.goto(f"{console.url}/")
@@ -313,13 +314,11 @@ def test_todays_urgent_case_is_handled_in_four_clicks_from_sign_in(
         page.locator(f'tr[data-conversation="{label(console, "first-urgent")}"] .flags')
     ).to_have_text(re.compile(r"Urgent\s+Done"))
     assert tab.errors == [] and tab.dialogs == []
-    context.close()
 
 
 def test_a_web_chat_call_back_number_is_shown_alone_in_three_clicks(
-    console: Console, browser: Browser
+    console: Console, context: BrowserContext
 ) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
     tab = watched(context.new_page())
     page = tab.page
     page.goto(f"{console.url}/")
@@ -347,13 +346,11 @@ def test_a_web_chat_call_back_number_is_shown_alone_in_three_clicks(
     expect(page).to_have_url(re.compile(r"/followups/"))
     assert len(audit(console, "reveal_callback_number", "web-callback")) == 1
     assert tab.dialogs == [] and tab.errors == []
-    context.close()
 
 
 def test_a_note_survives_an_expired_session_and_sign_in_returns_to_it(
-    console: Console, browser: Browser
+    console: Console, context: BrowserContext
 ) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
     tab = watched(context.new_page())
     page = tab.page
     page.goto(f"{console.url}/conversations/{label(console, 'expired')}/")
@@ -380,11 +377,9 @@ def test_a_note_survives_an_expired_session_and_sign_in_returns_to_it(
         ("Spoke to the patient; booked a check tomorrow.", "called_back")
     ]
     assert tab.errors == [] and tab.dialogs == []
-    context.close()
 
 
-def test_a_warning_comes_before_the_idle_timeout(console: Console, browser: Browser) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
+def test_a_warning_comes_before_the_idle_timeout(console: Console, context: BrowserContext) -> None:
     page = context.new_page()
     page.clock.install()
     page.goto(f"{console.url}/followups/")
@@ -397,7 +392,6 @@ def test_a_warning_comes_before_the_idle_timeout(console: Console, browser: Brow
     expect(warning).to_contain_text("You will be signed out in 2 min")
     warning.get_by_role("button", name="Stay signed in").click()
     expect(warning).to_be_hidden()
-    context.close()
 
 
 def test_the_navigation_stays_on_one_line_at_1024_and_1366_px(
@@ -439,8 +433,7 @@ def test_the_navigation_stays_on_one_line_at_1024_and_1366_px(
     context.close()
 
 
-def test_staff_screens_use_plain_words(console: Console, browser: Browser) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
+def test_staff_screens_use_plain_words(console: Console, context: BrowserContext) -> None:
     page = context.new_page()
     page.goto(f"{console.url}/review/")
     sign_in(page, console, "jo")
@@ -467,13 +460,11 @@ def test_staff_screens_use_plain_words(console: Console, browser: Browser) -> No
     expect(
         page.locator(f'tr[data-conversation="{label(console, "web-callback")}"]')
     ).to_contain_text("Website chat")
-    context.close()
 
 
 def test_the_inbox_shows_the_turn_before_and_the_reply_and_takes_a_suggestion_in_one_click(
-    console: Console, browser: Browser
+    console: Console, context: BrowserContext
 ) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
     page.goto(f"{console.url}/review/")
     sign_in(page, console, "jo")
@@ -496,7 +487,6 @@ def test_the_inbox_shows_the_turn_before_and_the_reply_and_takes_a_suggestion_in
         ("queue-unsure",),
     )
     assert rows == [("ask_pain",)]
-    context.close()
 
 
 def test_a_whole_row_opens_its_conversation_and_date_shortcuts_narrow_the_list(

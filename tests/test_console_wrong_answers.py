@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from clinic.contract import Response
-from tests.browser import chromium, watched
+from tests.browser import watched
 from tests.console_support import PASSWORD, Console, sqlite_rows, start_console
 from tests.tracker_events import TrackerWriter, session_start, turn
 
@@ -49,12 +49,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     running = start_console(workdir, tracker, {"maria": "staff"})
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
 
 
 def test_a_message_answered_only_english_is_in_the_inbox_with_its_reply(
