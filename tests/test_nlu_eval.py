@@ -125,22 +125,10 @@ pipeline:
     random_state: 1
 """)
     assert len(read_examples(test)) == 5
-    main(
-        [
-            "--config-dir",
-            str(configs),
-            "--train-data",
-            str(train),
-            "--test",
-            str(test),
-            "--not-urgent",
-            str(not_urgent),
-            "--models",
-            str(tmp_path / "models"),
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+    args = ["--config-dir", str(configs), "--train-data", str(train), "--test", str(test),
+            "--not-urgent", str(not_urgent), "--models", str(tmp_path / "models"),
+            "--out", str(tmp_path / "out")]
+    main(args)
     printed = capsys.readouterr().out
     row = next(line for line in printed.splitlines() if line.startswith("| tiny |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
@@ -151,20 +139,5 @@ pipeline:
     assert "| tiny |" in report and "confusion-tiny.png" in report
     assert (tmp_path / "out" / "confusion-tiny.png").stat().st_size > 1000
     # a second run reuses the trained model
-    main(
-        [
-            "--config-dir",
-            str(configs),
-            "--train-data",
-            str(train),
-            "--test",
-            str(test),
-            "--not-urgent",
-            str(not_urgent),
-            "--models",
-            str(tmp_path / "models"),
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+    main(args)
     assert "cached |" in capsys.readouterr().out
