@@ -11,6 +11,9 @@ export ACTION_HOST=${ACTION_HOST:-127.0.0.1}
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}
 export VAR_DIR=${VAR_DIR:-$ROOT/var}
 export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///$VAR_DIR/tracker.db}
+# Rasa's lock store: empty for one server (in memory); redis://host:6379/0 when
+# several Rasa servers share the tracker store (docs/deploy.md).
+export LOCK_STORE_URL=${LOCK_STORE_URL:-}
 export CLINIC_CONFIG=${CLINIC_CONFIG:-$ROOT/clinic.yml}
 export LOG_LEVEL=${LOG_LEVEL:-INFO}
 export WEBCHAT_PORT=${WEBCHAT_PORT:-8000}
@@ -33,6 +36,7 @@ export TWILIO_NUMBER=${TWILIO_NUMBER:-} SMS_WEBHOOK_URL=${SMS_WEBHOOK_URL:-}
 export TWILIO_API_BASE_URL=${TWILIO_API_BASE_URL:-https://api.twilio.com}
 export SMS_RATE_LIMIT=${SMS_RATE_LIMIT:-20} SMS_RATE_WINDOW_SECONDS=${SMS_RATE_WINDOW_SECONDS:-600}
 export SMS_STORE_URL=${SMS_STORE_URL:-}
+export SMS_RETRY_MAX_SECONDS=${SMS_RETRY_MAX_SECONDS:-60} SMS_GIVE_UP_SECONDS=${SMS_GIVE_UP_SECONDS:-3600}
 # KB_REVIEW_STRICT=1: the action server refuses to start (and make validate
 # fails) while a knowledge-base entry lacks a clinician's sign-off as it stands;
 # off, they are listed as warnings (clinic/kb_review.py).

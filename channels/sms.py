@@ -7,8 +7,12 @@ channel checks no signature and knows nothing of SMS rules, hence this one:
 - every request's signature is checked with twilio's RequestValidator against
   the public URL the gateway calls (SMS_WEBHOOK_URL); a bad one gets 403 and
   nothing is processed, stored or sent;
-- the webhook answers at once with empty TwiML; the turn runs in the
-  background and its replies are sent through the API (one SMS per turn);
+- the webhook queues the message in the SMS store's database and answers at
+  once with empty TwiML; whichever server is free runs the turn, one
+  conversation's messages one at a time in arrival order, and its replies
+  go out through the API from an outbox in the same database, retried with
+  back-off (one SMS per turn). Nothing waits in a server's memory, so a
+  server that dies loses no message and no reply (channels/sms_queue.py);
 - a retried MessageSid is ignored;
 - STOP-words opt the number out (never answered; nothing is sent until
   START), HELP/INFO get the clinic's details; none of them reaches the NLU.
@@ -27,13 +31,15 @@ channel checks no signature and knows nothing of SMS rules, hence this one:
 
 Configuration: credentials.yml, from the environment there (TWILIO_ACCOUNT_SID,
 TWILIO_AUTH_TOKEN, TWILIO_NUMBER, SMS_WEBHOOK_URL, TWILIO_API_BASE_URL,
-SMS_RATE_LIMIT, SMS_RATE_WINDOW_SECONDS, SMS_STORE_URL); without the first
+SMS_RATE_LIMIT, SMS_RATE_WINDOW_SECONDS, SMS_STORE_URL, SMS_RETRY_MAX_SECONDS,
+SMS_GIVE_UP_SECONDS); without the first
 four the channel is off (the webhook answers 503). SMS_ID_SECRET and
 SMS_ENCRYPTION_KEY default to keys generated once into VAR_DIR for local use.
 
 This module keeps the webhook and the order of a turn; keywords, options,
-the rate limit, the channel's own wording and the output live beside it
-(sms_keywords, sms_options, sms_rate_limit, sms_replies, sms_output).
+the rate limit, the channel's own wording, the output, the queue and the
+worker live beside it (sms_keywords, sms_options, sms_rate_limit,
+sms_replies, sms_output, sms_queue, sms_worker).
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import parse_qs
 
 from cryptography.fernet import Fernet
@@ -58,10 +64,11 @@ from channels.sms_gateway import GatewayConfig, SmsGateway
 from channels.sms_keywords import keyword
 from channels.sms_options import chosen
 from channels.sms_output import SmsOutput
+from channels.sms_queue import Inbound
 from channels.sms_rate_limit import SmsRateLimit
 from channels.sms_store import SmsStore, conversation_id, phone_digits
 from channels.sms_text import Reply, compose, split_for_sms, to_gsm7
-from channels.turn_locks import TurnLocks
+from channels.sms_worker import SmsWorker
 from clinic.contract import Channel
 from clinic.keys import local_key
 
@@ -105,6 +112,8 @@ class SmsInput(InputChannel):
                 auth_token=settings["auth_token"],
                 from_number=settings["twilio_number"],
                 base_url=settings.get("api_base_url") or "https://api.twilio.com",
+                max_backoff=float(settings.get("retry_max_seconds") or 60),
+                give_up_after=float(settings.get("give_up_seconds") or 3600),
             ),
             webhook_url=settings["webhook_url"],
             store_url=settings.get("store_url") or settings.get("tracker_store_url") or "sqlite:///var/tracker.db",
@@ -121,10 +130,9 @@ class SmsInput(InputChannel):
         rate: SmsRateLimit = SmsRateLimit(),
     ) -> None:
         self.enabled = enabled
-        self._tasks: Set[asyncio.Task] = set()
-        # One message at a time per number, in arrival order: "MORE" or "1"
-        # must see the reply before it, and replies must not overtake each other.
-        self._turns = TurnLocks()
+        self.worker: Optional[SmsWorker] = None
+        self._worker_task: Optional[asyncio.Task] = None
+        self._app: Any = None  # the Sanic app, for the agent's tracker store
         if not enabled:
             return
         self.webhook_url = webhook_url
@@ -140,6 +148,23 @@ class SmsInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("clinic_sms_webhook", __name__)
+
+        @webhook.listener("after_server_start")
+        async def start_worker(app: Any, _: Any) -> None:
+            if self.enabled:
+                self._app = app
+                self.worker = SmsWorker(
+                    self.store.queue,
+                    self.gateway,
+                    lambda message: self.turn(on_new_message, message),
+                    self.store.opted_out,
+                )
+                self._worker_task = asyncio.create_task(self.worker.run())
+
+        @webhook.listener("before_server_stop")
+        async def stop_worker(*_: Any) -> None:
+            if self._worker_task:
+                self._worker_task.cancel()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -169,61 +194,47 @@ class SmsInput(InputChannel):
             conversation = conversation_id(number, self.id_secret)
             body = form.get("Body") or ""
             try:
-                if not self.store.first_time(sid, conversation):
-                    return response.text(EMPTY_TWIML, content_type="text/xml")
                 if keyword(body) == "stop":
-                    # At once, not in turn: a reply or retry still queued for
-                    # this number checks it before every attempt.
+                    # At once, not in turn: a reply queued for this number
+                    # checks it before every attempt.
                     self.store.opt_out(conversation)
                     return response.text(EMPTY_TWIML, content_type="text/xml")
+                media = form.get("NumMedia") or "0"
+                queued = self.store.queue.enqueue(sid, conversation, number, body, media != "0")
+                if queued and self.worker:
+                    self.worker.poke()
             except SQLAlchemyError:
                 logger.exception("sms: the SMS store failed for %s", conversation)
                 return response.text("temporarily unavailable", status=503)  # the gateway retries
-            media = form.get("NumMedia") or "0"
-            task = asyncio.create_task(
-                self.handle(on_new_message, number, conversation, body, media != "0")
-            )
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         return webhook
 
-    async def handle(
-        self,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        number: str,
-        conversation: str,
-        body: str,
-        has_media: bool = False,
-    ) -> None:
-        """One inbound SMS, from keywords to the reply. Never raises."""
-        try:
-            async with self._turns.held(conversation):
-                reply = await self._reply(on_new_message, number, conversation, body, has_media)
-                wanted = lambda: not self.store.opted_out(conversation)  # noqa: E731
-                for text in reply:
-                    if (
-                        not await self.gateway.send(number, text, conversation, wanted)
-                        and not wanted()
-                    ):
-                        break
-        except Exception:
-            logger.exception("sms: handling a message for %s failed", conversation)
+    async def turn(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: Inbound
+    ) -> List[str]:
+        """The texts to send for a queued message (often one, none when opted out)."""
+        if message.claims > 1:  # taken again: its turn may be stored already
+            stored = await self._stored_turn(message)
+            if stored is not None:
+                return self._after_turn(stored, message.number, message.conversation)
+        return await self._reply(on_new_message, message)
+
+    async def _stored_turn(self, message: Inbound) -> Optional[SmsOutput]:
+        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return None
+        tracker = await agent.tracker_store.retrieve(message.conversation)
+        return await SmsOutput.replay(tracker.events if tracker else [], message.message_sid)
 
     async def _reply(
-        self,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        number: str,
-        conversation: str,
-        body: str,
-        has_media: bool = False,
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: Inbound
     ) -> List[str]:
-        """The texts to send for an inbound message (often one, none when opted out).
-
-        STOP never gets here: the webhook records it at once and answers nothing
-        (the gateway confirms opt-outs itself)."""
-        text = as_patient_text(body).strip()  # "/urgent_symptom" typed is words, as on the web
+        """STOP never gets here: the webhook records it at once and answers
+        nothing (the gateway confirms opt-outs itself)."""
+        conversation, has_media = message.conversation, message.has_media
+        # "/urgent_symptom" typed is words, as on the web
+        text = as_patient_text(message.body).strip()
         word = keyword(text)
         opted_out = self.store.opted_out(conversation)
         opting_in = word == "start" or (opted_out and word == "yes")
@@ -251,9 +262,13 @@ class SmsInput(InputChannel):
         if len(text) > replies.max_message_chars():
             return [to_gsm7(replies.too_long(replies.max_message_chars()))]
         output = SmsOutput()
-        await replies.run_turn(
-            on_new_message, UserMessage(text, output, conversation, input_channel=self.name())
-        )
+        await replies.run_turn(on_new_message, UserMessage(
+            text, output, conversation, input_channel=self.name(), message_id=message.message_sid
+        ))
+        return self._after_turn(output, message.number, conversation)
+
+    def _after_turn(self, output: SmsOutput, number: str, conversation: str) -> List[str]:
+        """A turn's SMS, and what the next message needs to know of it."""
         reply = compose(output.turn()) if output.raw else Reply(to_gsm7(replies.unavailable()))
         reason = output.callback_reason()
         if reason:

@@ -4,9 +4,10 @@ number is kept for a call-back."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.shared.core.events import BotUttered, Event, UserUttered
 
 from channels.sms_text import Turn
 from clinic.contract import Channel, Response
@@ -35,6 +36,21 @@ class SmsOutput(CollectingOutputChannel):
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         self.raw.append(dict(message))
         await super().send_response(recipient_id, message)
+
+    @classmethod
+    async def replay(cls, events: Iterable[Event], message_id: str) -> Optional[SmsOutput]:
+        """The output of the turn Rasa stored for `message_id`, or None if it has none:
+        a server that died after Rasa saved the turn, before its replies were
+        queued, must not have the message answered, and stored, twice."""
+        output, found = cls(), False
+        for event in events:
+            if isinstance(event, UserUttered):
+                if found:
+                    break
+                found = event.message_id == message_id
+            elif found and isinstance(event, BotUttered):
+                await output.send_response("", event.message())
+        return output if found else None
 
     def turn(self) -> Turn:
         turn = Turn()

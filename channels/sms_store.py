@@ -1,6 +1,7 @@
 """What the SMS channel must remember, in its own tables beside Rasa's.
 
-- which gateway message ids were already handled (retries are not answered twice);
+- the messages waiting for their turn and the replies waiting to be sent
+  (channels/sms_queue.py; a retried message id is not queued twice);
 - which numbers opted out (STOP), surviving restarts;
 - per conversation: the full answer MORE would send, the numbered options, and
   the rate-limit window;
@@ -24,7 +25,8 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from channels.conversation_ids import SMS_PREFIX
-from clinic.sms_schema import CALLBACK_PRIORITY, CALLBACKS, INBOUND, METADATA, OPT_OUTS, STATE
+from channels.sms_queue import SmsQueue
+from clinic.sms_schema import CALLBACK_PRIORITY, CALLBACKS, METADATA, OPT_OUTS, STATE
 
 PHONE_DIGITS = re.compile(
     r"\+?[0-9]{3,15}"
@@ -58,21 +60,12 @@ class SmsStore:
     """The SMS channel's tables, on any SQLAlchemy URL (SQLite by default)."""
 
     def __init__(self, url: str, encryption_key: bytes) -> None:
-        self.engine = sa.create_engine(url, future=True)
+        # pre_ping: a connection left from before a database restart is
+        # replaced, not handed to the next query to fail on.
+        self.engine = sa.create_engine(url, future=True, pool_pre_ping=True)
         METADATA.create_all(self.engine)
         self.fernet = Fernet(encryption_key)
-
-    # -- retries ---------------------------------------------------------
-    def first_time(self, message_sid: str, conversation: str) -> bool:
-        """Records a gateway message id; False when it was seen before."""
-        try:
-            with self.engine.begin() as db:
-                db.execute(INBOUND.insert().values(
-                    message_sid=message_sid, conversation_id=conversation, received_at=time.time()
-                ))
-            return True
-        except sa.exc.IntegrityError:
-            return False
+        self.queue = SmsQueue(self.engine, self.fernet)
 
     # -- opt-out ---------------------------------------------------------
     def opt_out(self, conversation: str) -> None:

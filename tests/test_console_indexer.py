@@ -281,7 +281,7 @@ def test_purge_deletes_sms_message_ids_and_rate_windows_older_than_retention(
     import sqlalchemy as sa
 
     from channels.sms_store import SmsStore
-    from clinic.sms_schema import INBOUND, STATE
+    from clinic.sms_schema import QUEUE, STATE
     from review import retention
 
     tracker.add(
@@ -292,7 +292,7 @@ def test_purge_deletes_sms_message_ids_and_rate_windows_older_than_retention(
     old, recent = NOW - 200 * DAY, NOW - DAY
     with sms.engine.begin() as db:
         db.execute(
-            INBOUND.insert(),
+            QUEUE.insert(),
             [
                 {
                     "message_sid": "SMstop",
@@ -329,7 +329,7 @@ def test_purge_deletes_sms_message_ids_and_rate_windows_older_than_retention(
     result = retention.purge(180, actor="test")
 
     with sms.engine.connect() as db:
-        assert set(db.execute(sa.select(INBOUND.c.message_sid)).scalars()) == {"SMnew"}
+        assert set(db.execute(sa.select(QUEUE.c.message_sid)).scalars()) == {"SMnew"}
         assert set(db.execute(sa.select(STATE.c.conversation_id)).scalars()) == {"sms-active"}
     assert result.deleted.sms_rows == 3 and sms.opted_out("sms-stop-only")  # the opt-out stays
 

@@ -20,14 +20,14 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
 from clinic import keys
-from clinic.sms_schema import CALLBACKS, INBOUND, OPT_OUTS, STATE
+from clinic.sms_schema import CALLBACKS, OPT_OUTS, OUTBOX, QUEUE, STATE
 from review.tracker_store import chunks
 
 logger = logging.getLogger(__name__)
 # Deleted with a conversation. Opt-outs stay: a patient who texted STOP must
 # not start receiving messages because their conversation was purged or
 # deleted (the row holds only the keyed hash of the number).
-DELETED_WITH_A_CONVERSATION = (INBOUND, STATE, CALLBACKS)
+DELETED_WITH_A_CONVERSATION = (QUEUE, OUTBOX, STATE, CALLBACKS)
 
 
 @functools.lru_cache(maxsize=4)
@@ -105,11 +105,13 @@ def delete_older_than(cutoff: float) -> int:
     purge; and a conversation kept for years would keep every message id.
     Replay detection needs only the gateway's retry window (hours).
     """
-    present = _present([INBOUND.name, STATE.name])
+    present = _present([QUEUE.name, OUTBOX.name, STATE.name])
     deleted = 0
     with engine().begin() as db:
-        if INBOUND.name in present:
-            deleted += db.execute(INBOUND.delete().where(INBOUND.c.received_at < cutoff)).rowcount
+        if QUEUE.name in present:
+            deleted += db.execute(QUEUE.delete().where(QUEUE.c.received_at < cutoff)).rowcount
+        if OUTBOX.name in present:
+            deleted += db.execute(OUTBOX.delete().where(OUTBOX.c.created_at < cutoff)).rowcount
         if STATE.name in present:
             deleted += db.execute(STATE.delete().where(STATE.c.window_start < cutoff)).rowcount
     return deleted
