@@ -25,6 +25,11 @@ export WEBCHAT_ALLOWED_ORIGINS=${WEBCHAT_ALLOWED_ORIGINS:-http://localhost:${WEB
 # The largest request the Rasa and action servers read (Sanic's setting; the
 # channels' own limits are far lower); a longer one gets 413 unread.
 export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-1048576}
+# Idle keep-alive connections stay open longer on the servers than on their
+# clients (Rasa's action client: aiohttp, 15 s; nginx to Rasa: 60 s), so a
+# client never reuses a connection the server is closing ("Cannot write to
+# closing transport", a failed action and the clinic's number for the patient).
+export SANIC_KEEP_ALIVE_TIMEOUT=${SANIC_KEEP_ALIVE_TIMEOUT:-75}
 # CLINIC_ENV: local (default) generates missing keys into VAR_DIR; production
 # makes every server refuse to start unless its secrets are set (clinic/keys.py):
 # WEBCHAT_SESSION_SECRET, CONSOLE_SECRET_KEY, and with SMS on SMS_ID_SECRET

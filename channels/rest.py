@@ -38,6 +38,7 @@ from channels.client_input import as_patient_text
 from channels.clients import came_through_a_proxy, client_address, is_loopback, peer_ip
 from channels.conversation_ids import belongs_to_web_or_sms
 from channels.limits import ChannelLimits, Refusal
+from channels.warm_up import warm_up
 from clinic.contract import Channel
 
 logger = logging.getLogger(__name__)
@@ -128,6 +129,8 @@ class ClinicRestInput(InputChannel):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = Blueprint("clinic_rest_webhook", __name__)
+        # The REST channel is always on, so its blueprint warms the server up.
+        webhook.after_server_start(lambda app, _: warm_up(app))
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

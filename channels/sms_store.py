@@ -63,7 +63,12 @@ class SmsStore:
         # pre_ping: a connection left from before a database restart is
         # replaced, not handed to the next query to fail on.
         self.engine = sa.create_engine(url, future=True, pool_pre_ping=True)
-        METADATA.create_all(self.engine)
+        try:
+            METADATA.create_all(self.engine)
+        except (sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            # Several servers starting at once: another created a table
+            # between this one's check and its CREATE. Once more sees them all.
+            METADATA.create_all(self.engine)
         self.fernet = Fernet(encryption_key)
         self.queue = SmsQueue(self.engine, self.fernet)
 

@@ -21,6 +21,7 @@ class FakeTwilio:
         self.sent: List[Dict[str, str]] = []
         self.attempts = 0
         self.fail_next = 0  # answer this many requests with HTTP 500 first
+        self.fail_until = 0.0  # and every request before this time.time()
         self._lock = threading.Lock()
         fake = self
 
@@ -30,22 +31,24 @@ class FakeTwilio:
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
                 with fake._lock:
                     fake.attempts += 1
-                    failing = fake.fail_next > 0
-                    if failing:
+                    failing = fake.fail_next > 0 or time.time() < fake.fail_until
+                    if fake.fail_next > 0:
                         fake.fail_next -= 1
-                    else:
+                    sid = f"SM{len(fake.sent) + 1:032d}"
+                    if not failing:
                         fake.sent.append(
                             {
                                 **form,
                                 "path": self.path,
                                 "auth": self.headers.get("Authorization", ""),
+                                "sid": sid,
                             }
                         )
                 status = 500 if failing else 201
                 body = (
                     {"message": "boom"}
                     if failing
-                    else {"sid": f"SM{len(fake.sent):032d}", "status": "queued"}
+                    else {"sid": sid, "status": "queued"}
                 )
                 payload = json.dumps(body).encode()
                 self.send_response(status)
@@ -64,6 +67,11 @@ class FakeTwilio:
     def messages_to(self, number: str) -> List[str]:
         with self._lock:
             return [m["Body"] for m in self.sent if m.get("To") == number]
+
+    def received_to(self, number: str) -> List[Dict[str, str]]:
+        """What the gateway accepted for `number`, with the SID it answered, in order."""
+        with self._lock:
+            return [dict(m) for m in self.sent if m.get("To") == number]
 
     def wait_for(self, number: str, count: int, timeout: float = 20.0) -> List[str]:
         """Bodies sent to `number`, once there are at least `count` (or on timeout)."""

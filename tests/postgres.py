@@ -88,14 +88,14 @@ class Postgres:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-def start_postgres() -> Postgres:
+def start_postgres(home: Optional[Path] = None, port: Optional[int] = None) -> Postgres:
+    """A new cluster; or, given the `home` and `port` of a stopped one, that one again."""
     programs = bindir()
+    if home is not None and port is not None:
+        return _run(programs, home, port)
     home = Path(tempfile.mkdtemp(prefix="clinic-pg-"))
-    # As the owner itself, not through runuser: runuser does not pass on the
-    # signal that stops the server, which then outlived the tests.
-    as_owner: Dict[str, Any] = {}
-    if os.getuid() == 0:
-        as_owner = {"user": "postgres", "group": "postgres", "extra_groups": [], "cwd": home}
+    as_owner = _as_owner(home)
+    if as_owner:
         shutil.chown(home, "postgres", "postgres")
     password_file = home / "password"
     password_file.write_text(PASSWORD + "\n")
@@ -107,7 +107,20 @@ def start_postgres() -> Postgres:
          "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C"],
         check=True, capture_output=True, text=True, **as_owner,
     )
-    port = free_port()
+    return _run(programs, home, free_port())
+
+
+def _as_owner(home: Path) -> Dict[str, Any]:
+    """As the owner itself, not through runuser: runuser does not pass on the
+    signal that stops the server, which then outlived the tests."""
+    if os.getuid() != 0:
+        return {}
+    return {"user": "postgres", "group": "postgres", "extra_groups": [], "cwd": home}
+
+
+def _run(programs: Path, home: Path, port: int) -> Postgres:
+    as_owner = _as_owner(home)
+    data = home / "data"
     log = home / "postgres.log"
     proc = subprocess.Popen(
         [
@@ -124,8 +137,10 @@ def start_postgres() -> Postgres:
             "fsync=off",
             "-c",
             "full_page_writes=off",
+            "-c",
+            "max_connections=200",  # several Rasa servers' pools
         ],  # a throwaway cluster: speed over durability
-        stdout=log.open("w"),
+        stdout=log.open("a"),
         stderr=subprocess.STDOUT,
         **as_owner,
     )

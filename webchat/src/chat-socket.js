@@ -28,6 +28,12 @@ const SERVER_CLOSED_RETRY_MS = 2000;
  * @property {() => void} offline  the connection failed or was lost
  */
 
+/** 32 random hex digits (getRandomValues works on plain-http pages too). */
+function randomKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /**
  * socket.io's options for a Rasa base URL, which may have a path prefix.
  * @param {URL} server
@@ -35,6 +41,10 @@ const SERVER_CLOSED_RETRY_MS = 2000;
 function socketOptions(server) {
   return {
     path: `${server.pathname.replace(/\/+$/, "")}/socket.io`,
+    // Sent with every long-polling and websocket request: a proxy in front of
+    // several Rasa servers hashes it to keep this socket on one of them
+    // (deploy/nginx/clinic.conf.template). Random, so it says nothing of the patient.
+    query: { affinity: randomKey() },
     transports: ["websocket", "polling"],
     tryAllTransports: true,
     reconnection: true,
