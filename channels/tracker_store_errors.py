@@ -22,10 +22,9 @@ from typing import Any, Callable, Optional
 from rasa.core.tracker_store import FailSafeTrackerStore
 from sanic import Blueprint, Sanic
 
-logger = logging.getLogger(__name__)
+from clinic.disk_full import disk_full, first_line
 
-# SQLite's SQLITE_FULL, and PostgreSQL's disk_full (53100) as psycopg2 words it.
-DISK_FULL = ("database or disk is full", "no space left on device")
+logger = logging.getLogger(__name__)
 
 
 class TurnNotStored(Exception):
@@ -39,22 +38,25 @@ def store_name(store: Any) -> str:
     return f"{type(store).__name__}{where}"
 
 
+def where_on_disk(store: Any) -> str:
+    url = getattr(getattr(store, "engine", None), "url", None)
+    if url is not None and url.get_backend_name() == "sqlite" and url.database:
+        return f" (the disk holding {Path(url.database).parent})"
+    return " (the database server's)" if url is not None else ""
+
+
 def describe(error: Exception, store: Any) -> str:
     """One line on what failed: never the SQL's parameters (the events, the patient's words)."""
-    cause = getattr(error, "orig", None) or error  # SQLAlchemy's wraps the driver's
-    first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
-    if any(words in first_line.lower() for words in DISK_FULL):
-        engine = getattr(store, "engine", None)
-        database = getattr(getattr(engine, "url", None), "database", None)
-        disk = f" (the disk holding {Path(database).parent})" if database else ""
+    full = disk_full(error)
+    if full:
         return (
-            f"the turn was not stored: the tracker store's disk is full{disk}; "
-            f"{store_name(store)}: {first_line}. Patients get the clinic's number "
-            "until space is freed"
+            f"the turn was not stored: the tracker store's disk is full{where_on_disk(store)}; "
+            f"{store_name(store)}: {full}. Patients get the clinic's number until space is freed"
         )
+    cause = getattr(error, "orig", None) or error
     return (
         f"the turn was not stored: the tracker store failed; {store_name(store)}: "
-        f"{type(cause).__name__}: {first_line[:200]}"
+        f"{type(cause).__name__}: {first_line(error)[:200]}"
     )
 
 

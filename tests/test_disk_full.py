@@ -11,12 +11,9 @@ stored, the SQLite file intact and every stored turn whole.
 from __future__ import annotations
 
 import asyncio
-import errno
 import json
 import sqlite3
-import subprocess
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator, List
@@ -33,37 +30,27 @@ from sqlalchemy.exc import SQLAlchemyError
 from channels.replies import unavailable
 from channels.tracker_store_errors import describe, store_name
 from tests.channel_clients import WebPatient
+from tests.disk_support import disk_full, small_disk
 from tests.servers import NO_RATE_LIMITS, Servers, restart_rasa, start_servers, stop
 
-DISK = "8m"  # room for the keys and a few conversations
 FLAGGED = "I've flagged this conversation"
 
 
 @pytest.fixture(scope="module")
-def small_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    where = tmp_path_factory.mktemp("small-disk")
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={DISK},mode=0700", "tmpfs", str(where)],
-        capture_output=True, text=True,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(
-            "a full disk needs a small tmpfs, which this user may not mount (root or "
-            f"CAP_SYS_ADMIN): {mounted.stderr.strip() or mounted.returncode}"
-        )
-    yield where
-    subprocess.run(["umount", str(where)], check=True)
+def var_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with small_disk(tmp_path_factory.mktemp("small-disk")) as disk:
+        yield disk
 
 
 @pytest.fixture(scope="module")
 def assistant(
-    model_path: Path, small_disk: Path, tmp_path_factory: pytest.TempPathFactory
+    model_path: Path, var_disk: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Servers]:
     """`make run`'s servers with VAR_DIR (tracker.db, keys) on the small disk; their
     logs elsewhere, as a service's journal is."""
-    database = small_disk / "tracker.db"
+    database = var_disk / "tracker.db"
     servers, procs = start_servers(
-        model_path, tmp_path_factory.mktemp("disk-full-logs"), VAR_DIR=str(small_disk),
+        model_path, tmp_path_factory.mktemp("disk-full-logs"), VAR_DIR=str(var_disk),
         TRACKER_STORE_URL=f"sqlite:///{database}", **NO_RATE_LIMITS,
     )
     servers.tracker_db = database
@@ -71,23 +58,6 @@ def assistant(
     yield servers
     for proc in reversed(procs):
         stop(proc)
-
-
-@contextmanager
-def disk_full(disk: Path) -> Iterator[None]:
-    """Fills `disk` to its last byte with a file; frees it after the block."""
-    filler = disk / "filler"
-    with filler.open("wb", buffering=0) as out:
-        for chunk in (1 << 20, 1 << 12, 1):
-            try:
-                while out.write(bytes(chunk)):
-                    pass
-            except OSError as full:
-                assert full.errno == errno.ENOSPC, full
-    try:
-        yield
-    finally:
-        filler.unlink()
 
 
 def say(servers: Servers, sender: str, message: str, within: float = 5) -> List[str]:
@@ -125,7 +95,7 @@ def alive(servers: Servers) -> bool:
 
 
 def test_a_full_disk_gets_patients_the_clinics_number_and_loses_nothing_stored(
-    assistant: Servers, small_disk: Path, sender: str
+    assistant: Servers, var_disk: Path, sender: str
 ) -> None:
     before = ["how deep are the needles?"]
     assert "needle depth" in " ".join(say(assistant, sender, before[0]))
@@ -134,7 +104,7 @@ def test_a_full_disk_gets_patients_the_clinics_number_and_loses_nothing_stored(
     web = WebPatient(assistant)
     try:
         web.session()
-        with disk_full(small_disk):
+        with disk_full(var_disk):
             for message in during:
                 assert say(assistant, sender, message) == [unavailable()]
             assert say(assistant, f"{sender}-new", "does it hurt?") == [unavailable()]
@@ -170,18 +140,18 @@ def test_a_full_disk_gets_patients_the_clinics_number_and_loses_nothing_stored(
     log = assistant.log_text()
     full = [line for line in log.splitlines() if "the tracker store's disk is full" in line]
     assert len(full) == 4, full  # one line for each failed turn
-    assert all(str(small_disk) in line and "database or disk is full" in line for line in full)
+    assert all(str(var_disk) in line and "database or disk is full" in line for line in full)
     for message in during + ["is it safe for darker skin?"]:
         assert message not in log
     assert "Traceback" not in log and "InMemoryTrackerStore" not in log
 
 
 def test_a_restart_on_the_full_disk_comes_up_and_answers(
-    assistant: Servers, small_disk: Path, sender: str
+    assistant: Servers, var_disk: Path, sender: str
 ) -> None:
     """No crash loop: a server restarted (by hand or by a supervisor) while the
     disk is still full comes up, and patients still get the number."""
-    with disk_full(small_disk):
+    with disk_full(var_disk):
         restart_rasa(assistant)
         assert alive(assistant)
         assert say(assistant, sender, "does it hurt?", within=60) == [unavailable()]
