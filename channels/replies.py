@@ -3,7 +3,8 @@
 Rasa drops a turn silently when the action server is down or an action fails
 (it logs the error and listens again). A patient must still get an answer, so
 each channel sends `unavailable` when a turn produced no message at all; every
-intent has a reply, so an empty turn always means something broke.
+intent has a reply, so an empty turn always means something broke. So does a
+turn that raised, such as one the tracker store could not save.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Awaitable, Callable, NamedTuple
 from rasa.core.channels.channel import UserMessage
 
 from channels.limits import Refusal
+from channels.tracker_store_errors import TurnNotStored
 from clinic.config import Clinic, load_clinic
 from clinic.contract import Response
 from clinic.domain import response_text, session_expiration_seconds
@@ -90,12 +92,17 @@ def over_limit(refusal: Refusal, text: str) -> OverLimitReply:
 
 async def run_turn(
     on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage
-) -> None:
-    """Runs one turn. A failure is logged, without the patient's text, and not
-    raised: the channel then sends `unavailable()` for the empty turn."""
+) -> bool:
+    """Runs one turn; whether it completed. A failure is logged, without the
+    patient's text, and not raised: the channel then sends `unavailable()`,
+    also after messages the failed turn sent (it was not stored)."""
     try:
         await on_new_message(message)
+        return True
+    except TurnNotStored as failure:  # already one clear line
+        logger.error("%s: %s", message.input_channel, failure)
     except CancelledError:
         logger.error("%s: a turn timed out", message.input_channel)
     except Exception:
         logger.exception("%s: a turn failed", message.input_channel)
+    return False

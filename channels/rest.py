@@ -16,7 +16,8 @@ Same URL and reply format as Rasa's own (`POST /webhooks/rest/webhook` with
 - the client cannot claim another channel (Rasa's lets `input_channel` say "sms");
 - payloads ("/intent{...}") only as the assistant's buttons offer them;
 - over-long messages are refused with a polite reply;
-- a turn that produced nothing (action server down) gets the clinic's phone number;
+- a turn that produced nothing (action server down), or that the tracker store
+  could not save (disk full), gets the clinic's phone number instead;
 - no patient text in the logs.
 """
 
@@ -38,6 +39,7 @@ from channels.client_input import as_patient_text
 from channels.clients import came_through_a_proxy, client_address, is_loopback, peer_ip
 from channels.conversation_ids import belongs_to_web_or_sms
 from channels.limits import ChannelLimits, Refusal
+from channels.tracker_store_errors import fail_turns_the_store_cannot_save
 from channels.warm_up import warm_up
 from clinic.contract import Channel
 
@@ -129,6 +131,7 @@ class ClinicRestInput(InputChannel):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = Blueprint("clinic_rest_webhook", __name__)
+        fail_turns_the_store_cannot_save(webhook)
         # The REST channel is always on, so its blueprint warms the server up.
         webhook.after_server_start(lambda app, _: warm_up(app))
 
@@ -180,8 +183,10 @@ class ClinicRestInput(InputChannel):
     ) -> List[Dict[str, Any]]:
         """Runs one turn and returns its bot messages, never an empty list."""
         collector = CollectingOutputChannel()
-        await replies.run_turn(
+        completed = await replies.run_turn(
             on_new_message,
             UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata),
         )
-        return collector.messages or [{"recipient_id": sender, "text": replies.unavailable()}]
+        if completed and collector.messages:
+            return collector.messages
+        return [{"recipient_id": sender, "text": replies.unavailable()}]

@@ -22,7 +22,8 @@ so any Rasa-compatible widget works. On top of Rasa's channel:
   one bucket, unless Sanic is told to trust the proxy (channels/clients.py);
 - payloads ("/intent{...}") only as the assistant's buttons offer them;
 - malformed events and over-long messages get a clear reply, not a crash;
-- a turn that produced nothing (action server down) gets the clinic's number;
+- a turn that produced nothing (action server down), or that the tracker store
+  could not save (disk full; after what Rasa already sent), gets the clinic's number;
 - no patient text in the logs.
 """
 
@@ -42,6 +43,7 @@ from channels import replies
 from channels.client_input import as_patient_text
 from channels.clients import client_address
 from channels.limits import ChannelLimits
+from channels.tracker_store_errors import fail_turns_the_store_cannot_save
 from channels.web_sessions import SessionTokens, SocketBindings, same_socket
 from clinic.contract import Channel
 from clinic.domain import session_expiration_seconds
@@ -107,6 +109,7 @@ class ClinicSocketIOInput(InputChannel):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins)
         self.sio = sio
         webhook = SocketBlueprint(sio, self.socketio_path, "clinic_socketio_webhook", __name__)
+        fail_turns_the_store_cannot_save(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -179,11 +182,11 @@ class ClinicSocketIOInput(InputChannel):
                 await reply(sid, replies.over_limit(over, text).text)
                 return
             output = CountingOutput(sio, self.bot_message_evt)
-            await replies.run_turn(
+            completed = await replies.run_turn(
                 on_new_message,
                 UserMessage(as_patient_text(text), output, conversation, input_channel=self.name()),
             )
-            if not output.sent:
+            if not completed or not output.sent:
                 await reply(sid, replies.unavailable())
             await sio.emit(RENEWED_EVENT, self.tokens.token(conversation), room=sid)
 
