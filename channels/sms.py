@@ -64,7 +64,7 @@ from channels.sms_gateway import GatewayConfig, SmsGateway
 from channels.sms_keywords import keyword
 from channels.sms_options import chosen
 from channels.sms_output import SmsOutput
-from channels.sms_queue import Inbound
+from channels.sms_queue import Inbound, TryAgainLater
 from channels.sms_rate_limit import SmsRateLimit
 from channels.sms_store import SmsStore, conversation_id, phone_digits
 from channels.sms_text import Reply, compose, split_for_sms, to_gsm7
@@ -81,6 +81,8 @@ MAX_BODY_BYTES = (
 )  # an SMS webhook is a few hundred bytes; Body is at most 1,600 characters
 # credentials.yml's keys (filled from the environment there) that turn the channel on.
 REQUIRED = ("account_sid", "auth_token", "twilio_number", "webhook_url")
+TURN_TRIES = 5  # a turn that failed is tried again this often (after 2, 4, 8, 16 s) before
+# the patient gets the clinic's number
 
 
 class SmsInput(InputChannel):
@@ -240,16 +242,15 @@ class SmsInput(InputChannel):
         opting_in = word == "start" or (opted_out and word == "yes")
         if opted_out and not opting_in:
             return []
-        window = self.store.count_message(conversation, self.rate.window_seconds)
         if opting_in:
-            self.store.opt_in(
-                conversation
-            )  # at once, even when its confirmation is held back below
-        if self.rate.exceeded(window["count"], text):  # every reply counts, HELP and START too
-            if window["notified"]:
-                return []
-            self.store.mark_limit_notified(conversation)
-            return [sms_replies.paused(self.rate.minutes())]
+            self.store.opt_in(conversation)  # at once, even when its confirmation is held back
+        if message.claims == 1:  # taken again, it was counted (and let through) the first time
+            window = self.store.count_message(conversation, self.rate.window_seconds)
+            if self.rate.exceeded(window["count"], text):  # every reply counts, HELP and START too
+                if window["notified"]:
+                    return []
+                self.store.mark_limit_notified(conversation)
+                return [sms_replies.paused(self.rate.minutes())]
         own = sms_replies.keyword_reply(word, opting_in, text, has_media)
         if own:
             return [own]
@@ -262,9 +263,16 @@ class SmsInput(InputChannel):
         if len(text) > replies.max_message_chars():
             return [to_gsm7(replies.too_long(replies.max_message_chars()))]
         output = SmsOutput()
-        await replies.run_turn(on_new_message, UserMessage(
+        completed = await replies.run_turn(on_new_message, UserMessage(
             text, output, conversation, input_channel=self.name(), message_id=message.message_sid
         ))
+        if not completed:
+            if message.claims < TURN_TRIES:
+                # Nothing was stored (the database or the lock store is
+                # restarting): a real answer a few seconds late beats the
+                # clinic's number now.
+                raise TryAgainLater()
+            output = SmsOutput()  # what the failed turn said was not stored: the clinic's number
         return self._after_turn(output, message.number, conversation)
 
     def _after_turn(self, output: SmsOutput, number: str, conversation: str) -> List[str]:

@@ -33,6 +33,10 @@ LEASE_SECONDS = 30.0  # renewed every third of this while a server works on a ro
 BATCH = 16  # rows looked at per claim
 
 
+class TryAgainLater(Exception):
+    """A turn failed and stored nothing: take its message again shortly."""
+
+
 class Inbound(NamedTuple):
     id: int
     claims: int  # more than 1: a server took it before and did not finish
@@ -108,6 +112,13 @@ class SmsQueue:
                     leased_until=0.0))
         return True
 
+    def retry_later(self, message: Inbound, delay: float) -> None:
+        """Gives the message back, to be taken again after `delay` seconds."""
+        with self.engine.begin() as db:
+            db.execute(QUEUE.update()
+                       .where(QUEUE.c.id == message.id, QUEUE.c.lease_owner == self.owner)
+                       .values(leased_until=time.time() + delay, lease_owner=None))
+
     # -- outbound ----------------------------------------------------------
     def claim_replies(self, limit: int = BATCH) -> List[Outbound]:
         """Takes up to `limit` replies that are due, each the next of its conversation."""
@@ -124,7 +135,7 @@ class SmsQueue:
         """`dropped` (opted out meanwhile) or `failed` (refused, or too late)."""
         self._finish(reply, status)
 
-    def retry_later(self, reply: Outbound, delay: float) -> None:
+    def send_later(self, reply: Outbound, delay: float) -> None:
         with self.engine.begin() as db:
             db.execute(OUTBOX.update().where(OUTBOX.c.id == reply.id).values(
                 attempts=reply.attempts + 1, next_attempt_at=time.time() + delay,

@@ -14,15 +14,16 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Awaitable, Callable, List, Set
+from typing import Any, Awaitable, Callable, List, Set, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from channels.sms_gateway import SmsGateway
-from channels.sms_queue import LEASE_SECONDS, Inbound, Outbound, SmsQueue
+from channels.sms_queue import LEASE_SECONDS, Inbound, Outbound, SmsQueue, TryAgainLater
 from clinic.sms_schema import OUTBOX, QUEUE
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 POLL_SECONDS = 0.5
 MAX_TURNS_AT_ONCE = 8  # conversations whose turns run at the same time on this server
@@ -89,9 +90,14 @@ class SmsWorker:
     async def _run_turn(self, message: Inbound) -> None:
         try:
             replies = await self.turn(message)
-            if not await asyncio.to_thread(self.queue.finish_turn, message, replies):
+            if not await self._persist(self.queue.finish_turn, message, replies):
                 logger.warning("sms: lost the lease on a message for %s; another server has it",
                                message.conversation)
+        except TryAgainLater:
+            delay = min(2.0 ** message.claims, LEASE_SECONDS)
+            logger.warning("sms: a turn for %s failed; trying again in %.0f s",
+                           message.conversation, delay)
+            await self._persist(self.queue.retry_later, message, delay)
         except Exception:
             # The lease runs out and the message is taken again.
             logger.exception("sms: a turn for %s failed; it will be retried",
@@ -109,12 +115,14 @@ class SmsWorker:
                 return
             attempt = await self.gateway.send(reply.number, reply.body, reply.conversation)
             if attempt.sid:
-                await asyncio.to_thread(self.queue.sent, reply, attempt.sid)
+                # Recorded whatever it takes: a reply the outbox forgets it
+                # sent would be sent again by the next server to take it.
+                await self._persist(self.queue.sent, reply, attempt.sid)
             elif attempt.retry and time.time() - reply.created_at < config.give_up_after:
                 delay = config.backoff(reply.attempts + 1)
                 logger.warning("sms: send to %s failed (%s), retry %d in %.1f s",
                                reply.conversation, attempt.reason, reply.attempts + 1, delay)
-                await asyncio.to_thread(self.queue.retry_later, reply, delay)
+                await asyncio.to_thread(self.queue.send_later, reply, delay)
             else:
                 logger.error("sms: gave up sending to %s after %d attempts (%s)",
                              reply.conversation, reply.attempts + 1, attempt.reason)
@@ -125,6 +133,18 @@ class SmsWorker:
         finally:
             self._sends.discard(reply.id)
             self.poke()
+
+    async def _persist(self, write: Callable[..., T], *args: Any) -> T:
+        """`write` in a thread, tried again while the database is away (a
+        restart), for as long as this server's lease keeps the row its own."""
+        deadline = time.monotonic() + LEASE_SECONDS / 2
+        while True:
+            try:
+                return await asyncio.to_thread(write, *args)
+            except SQLAlchemyError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
 
     async def _renew_leases(self) -> None:
         while True:
