@@ -51,6 +51,7 @@ from clinic.keys import local_key
 from clinic.origins import allowed_origins
 
 RENEWED_EVENT = "session_renewed"
+PING_SECONDS = 10
 UNKNOWN_CLIENT = "unknown"  # no Sanic request in the environ: all such clients share a bucket
 
 
@@ -106,7 +107,12 @@ class ClinicSocketIOInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         origins = "*" if self.cors_allowed_origins == ["*"] else self.cors_allowed_origins
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins)
+        # Pings every 10 s, answered within 10 s: a connection that died
+        # without closing (its server killed behind a proxy) is noticed within
+        # 20 s, and the widget reconnects and sends again what had no answer
+        # (engine.io's defaults, 25 + 20 s, kept a patient waiting 45 s).
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins,
+                          ping_interval=PING_SECONDS, ping_timeout=PING_SECONDS)
         self.sio = sio
         webhook = SocketBlueprint(sio, self.socketio_path, "clinic_socketio_webhook", __name__)
         fail_turns_the_store_cannot_save(webhook)

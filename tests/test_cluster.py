@@ -9,6 +9,8 @@ refused out loud; the service comes back by itself.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -16,22 +18,45 @@ from typing import Iterator, List
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests import sms_support
-from tests.cluster import REST_TOKEN, Cluster, start_cluster
+from tests.cluster import ORIGIN, REST_TOKEN, Cluster, start_cluster
 from tests.load_check import Counts, check_all
 from tests.load_clients import Conversation, make_conversations, run_conversations
+from tests.servers import ROOT, free_port, stop, wait_until_up
+from tests.webchat_support import LAUNCHER, bot, new_tab, session_id
+from tests.webchat_support import ask as ask_in_widget
 
 FAULT_LOAD = ("rest", "sms")  # patients a dying server cannot strand mid-socket
 
 
+WEB_PORT = free_port()  # the demo page with the widget, allowed to open the socket
+PAGE = f"http://127.0.0.1:{WEB_PORT}"
+
+
 @pytest.fixture(scope="module")
 def cluster(model_path: Path) -> Iterator[Cluster]:
-    running = start_cluster(model_path)
+    running = start_cluster(model_path, WEBCHAT_ALLOWED_ORIGINS=f"{ORIGIN},{PAGE}")
     try:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def page_behind_the_proxy(cluster: Cluster, tmp_path_factory) -> Iterator[str]:
+    """The demo page, its widget talking to the Rasa servers through nginx."""
+    log = tmp_path_factory.mktemp("web") / "webchat.log"
+    env = {**cluster.instances[0].env, "WEBCHAT_PORT": str(WEB_PORT),
+           "RASA_PUBLIC_URL": cluster.proxy().url}
+    web = subprocess.Popen([sys.executable, "webchat/serve.py"], cwd=ROOT, env=env,
+                           stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"{PAGE}/healthz", web, log, timeout=30)
+        yield PAGE
+    finally:
+        stop(web)
 
 
 _next = iter(range(10_000, 10**9, 100))
@@ -187,3 +212,46 @@ def test_the_gateway_failing_a_minute_replies_are_retried_and_sent_once(cluster:
     time.sleep(5)  # a duplicate would come now
     assert all(len(cluster.twilio.messages_to(n)) == 1 for n in numbers)
     assert cluster.twilio.attempts - before > 2 * len(numbers)  # retried, with back-off
+
+
+def closed_websockets(cluster: Cluster, instance: int) -> int:
+    """Websockets to `instance` that have ended (nginx logs one when it closes)."""
+    upstream = f"127.0.0.1:{cluster.instances[instance].rasa_port}"
+    return sum(1 for line in cluster.proxy().access_log().splitlines()
+               if '"GET /socket.io/" 101' in line and line.endswith(upstream))
+
+
+def test_the_widget_resumes_its_conversation_on_the_other_server_when_its_own_dies(
+    cluster: Cluster, page_behind_the_proxy: str, browser
+) -> None:
+    tab = new_tab(browser, page_behind_the_proxy)
+    page = tab.page
+    try:
+        page.get_by_role("button", name=LAUNCHER).click()
+        ask_in_widget(page, "does microneedling hurt?")
+        # Its greeting is answered first: wait for the question's answer too.
+        expect(bot(page, "numbing cream")).to_be_visible(timeout=30_000)
+        conversation = session_id(page).split(".")[0]
+        asked = ["does microneedling hurt?"]
+        for victim, question in enumerate(["how long is the downtime", "can i wear makeup after"]):
+            before = closed_websockets(cluster, victim)
+            cluster.instances[victim].kill_rasa()
+            try:
+                # If its socket was there, the widget reconnects by itself, to the
+                # server left, and sends again what had no answer: at once when
+                # the proxy closes the socket, else once socket.io's pings go
+                # unanswered (channels/socketio.py: at most 20 s).
+                ask_in_widget(page, question, timeout=60_000)
+                asked.append(question)
+                moved = closed_websockets(cluster, victim) > before
+            finally:
+                cluster.instances[victim].start_rasa(cluster.model)
+            if moved:  # its socket was on the server that died, and it went on on the other
+                break
+        assert moved
+        assert session_id(page).split(".")[0] == conversation  # the same conversation
+        users = [e["text"] for e in cluster.events(conversation)
+                 if e["event"] == "user" and not e["text"].startswith("/")]  # not its greeting
+        assert users == asked
+    finally:
+        page.context.close()

@@ -94,23 +94,23 @@ def count(page: Page, selector: str) -> int:
     )
 
 
-def wait_for_more(page: Page, selector: str, before: int) -> None:
+def wait_for_more(page: Page, selector: str, before: int, timeout: float = 30_000) -> None:
     page.wait_for_function(
         "([s, n]) => document.querySelector('clinic-chat').shadowRoot"
         ".querySelectorAll(s).length > n",
         arg=[selector, before],
-        timeout=30_000,
+        timeout=timeout,
     )
 
 
-def ask(page: Page, text: str) -> None:
+def ask(page: Page, text: str, timeout: float = 30_000) -> None:
     """Types a message and waits for the bot's answer to it."""
     before = count(page, ".msg.bot")
     field_ = page.get_by_label("Your question")
     field_.fill(text)
     field_.press("Enter")
     expect(user(page, text).last).to_be_visible()
-    wait_for_more(page, ".msg.bot", before)
+    wait_for_more(page, ".msg.bot", before, timeout)
 
 
 def stored(page: Page) -> dict:
