@@ -72,11 +72,9 @@ class ConversationQuerySet(models.QuerySet):
         Done means a follow-up covers the latest flag (a newer flag reopens
         it); assigned means someone took the case and has not closed it.
         """
-        covered = (_model("FollowUp").objects.filter(sender_id=OuterRef("sender_id"))
-                   .order_by("-covers_until").values("covers_until")[:1])
+        any_follow_up = Exists(_model("FollowUp").objects.filter(sender_id=OuterRef("sender_id")))
         case = _model("Case").objects.filter(sender_id=OuterRef("sender_id"))
         return self.annotate(
-            covered=Subquery(covered),
             assignee_name=Subquery(case.values("assignee__username")[:1]),
             assigned_at=Subquery(case.values("assigned_at")[:1]),
             case_version=Subquery(case.values("version")[:1]),
@@ -87,7 +85,7 @@ class ConversationQuerySet(models.QuerySet):
                 default=Value(Status.OPEN),
             ),
             # since the first flag, or since the one that reopened a done case
-            waiting_since=models.Case(models.When(covered__isnull=True, then=F("first_flagged_at")),
+            waiting_since=models.Case(models.When(~any_follow_up, then=F("first_flagged_at")),
                                       default=F("last_flagged_at")),
         )
 
