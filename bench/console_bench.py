@@ -36,7 +36,7 @@ import requests
 
 from bench.console_data import generate
 from tests.console_support import console_env, manage, sign_in
-from tests.postgres import start_postgres
+from tests.postgres import postgres_with
 from tests.servers import ROOT, VENV_BIN, stop, wait_until_up
 from tests.tracker_events import TrackerWriter, session_start, turn
 
@@ -49,14 +49,9 @@ def databases(kind: str, workdir: Path) -> Iterator[Dict[str, str]]:
         yield {"TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
                "CONSOLE_DATABASE_URL": f"sqlite:///{workdir / 'console.db'}"}
         return
-    server = start_postgres()
-    try:
-        for name in ("rasa", "console"):
-            server.create_database(name)
+    with postgres_with("rasa", "console") as server:
         yield {"TRACKER_STORE_URL": server.url("rasa"),
                "CONSOLE_DATABASE_URL": server.url("console")}
-    finally:
-        server.stop()
 
 
 def analyze(url: str) -> None:

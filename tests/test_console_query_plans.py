@@ -21,7 +21,7 @@ import pytest
 
 from clinic.sms_schema import OPT_OUTS
 from tests.console_support import console_env, manage
-from tests.postgres import Postgres, start_postgres
+from tests.postgres import Postgres, postgres_with
 from tests.tracker_events import TrackerWriter, session_start, turn
 
 PAGES = ["/conversations/", "/followups/"]
@@ -59,11 +59,8 @@ print(json.dumps(plans))
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[Postgres]:
-    server = start_postgres()
-    server.create_database("rasa")
-    server.create_database("console")
-    yield server
-    server.stop()
+    with postgres_with("rasa", "console") as server:
+        yield server
 
 
 def write_conversations(url: str) -> None:
