@@ -11,10 +11,10 @@ WEBCHAT  := webchat/dist/.built
 # Every recipe starts from the project's settings (ports, SQLite path, telemetry off).
 SETTINGS := source bin/settings.sh &&
 
-.PHONY: help install test-deps train run chat test validate lint eval bench clean lock staff-user corrections purge console-bench bench-worst
+.PHONY: help install test-deps train run chat test validate lint eval bench clean lock staff-user corrections purge console-bench console-bench-pg bench-worst
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt pyproject.toml scripts/find-python.sh
 	@python_bin=$$(scripts/find-python.sh) || exit 1; \
@@ -106,6 +106,9 @@ purge: install ## Delete conversations idle for more than RETENTION_DAYS (180) f
 
 console-bench: install ## Console latency on a generated store of 10,000 conversations / 200,000 events
 	$(SETTINGS) $(PY) -m bench.console_bench
+
+console-bench-pg: install ## The same on PostgreSQL (Debian's, see make test-deps; started on loopback) at 100,000 conversations
+	$(SETTINGS) $(PY) -m bench.console_bench --database postgresql --conversations 100000
 
 lock: ## Re-resolve requirements.in into requirements.txt in a fresh venv
 	rm -rf /tmp/lock-venv && $$(scripts/find-python.sh) -m venv /tmp/lock-venv

@@ -8,6 +8,7 @@ as root: under root the cluster belongs to the package's `postgres` user.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -17,7 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import psycopg2
 
@@ -147,6 +148,18 @@ def _run(programs: Path, home: Path, port: int) -> Postgres:
     server = Postgres(port, home, proc)
     _wait_until_ready(server, log)
     return server
+
+
+@contextlib.contextmanager
+def postgres_with(*databases: str) -> Iterator[Postgres]:
+    """A throwaway server holding these (empty) databases, stopped afterwards."""
+    server = start_postgres()
+    try:
+        for name in databases:
+            server.create_database(name)
+        yield server
+    finally:
+        server.stop()
 
 
 def _wait_until_ready(server: Postgres, log: Path, timeout: float = 60) -> None:

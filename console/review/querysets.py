@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, Optional
 
 from django.apps import apps
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
 from review.choices import Status
@@ -28,6 +28,14 @@ LIST_FIELDS = [
 def _model(name: str) -> type:
     """A model of this app, looked up when a query runs (the models import this module)."""
     return apps.get_model("review", name)
+
+
+def _followed_up() -> Exists:
+    """Whether a follow-up covers the conversation's latest flag (a newer flag reopens it).
+    A condition of its own, not the `status` annotation, so that PostgreSQL filters on it
+    with an anti-join instead of computing every flagged conversation's status."""
+    return Exists(_model("FollowUp").objects.filter(
+        sender_id=OuterRef("sender_id"), covers_until__gte=OuterRef("last_flagged_at")))
 
 
 class ConversationQuerySet(models.QuerySet):
@@ -64,23 +72,20 @@ class ConversationQuerySet(models.QuerySet):
         Done means a follow-up covers the latest flag (a newer flag reopens
         it); assigned means someone took the case and has not closed it.
         """
-        covered = (_model("FollowUp").objects.filter(sender_id=OuterRef("sender_id"))
-                   .order_by("-covers_until").values("covers_until")[:1])
+        any_follow_up = Exists(_model("FollowUp").objects.filter(sender_id=OuterRef("sender_id")))
         case = _model("Case").objects.filter(sender_id=OuterRef("sender_id"))
         return self.annotate(
-            covered=Subquery(covered),
             assignee_name=Subquery(case.values("assignee__username")[:1]),
             assigned_at=Subquery(case.values("assigned_at")[:1]),
             case_version=Subquery(case.values("version")[:1]),
         ).annotate(
             status=models.Case(  # the SQL CASE, not the Case model
-                models.When(covered__isnull=False, last_flagged_at__lte=F("covered"),
-                            then=Value(Status.DONE)),
+                models.When(_followed_up(), then=Value(Status.DONE)),
                 models.When(assignee_name__isnull=False, then=Value(Status.ASSIGNED)),
                 default=Value(Status.OPEN),
             ),
             # since the first flag, or since the one that reopened a done case
-            waiting_since=models.Case(models.When(covered__isnull=True, then=F("first_flagged_at")),
+            waiting_since=models.Case(models.When(~any_follow_up, then=F("first_flagged_at")),
                                       default=F("last_flagged_at")),
         )
 
@@ -90,7 +95,7 @@ class ConversationQuerySet(models.QuerySet):
 
     def not_done(self) -> ConversationQuerySet:
         """Flagged conversations still waiting for someone, urgent first, then longest waiting."""
-        return (self.cases().exclude(status=Status.DONE)
+        return (self.flagged().exclude(_followed_up()).with_status()
                 .defer("search_text").order_by("-urgent", "waiting_since", "id"))
 
     def in_tab(self, tab: str, username: str) -> ConversationQuerySet:
