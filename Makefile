@@ -11,7 +11,7 @@ WEBCHAT  := webchat/dist/.built
 # Every recipe starts from the project's settings (ports, SQLite path, telemetry off).
 SETTINGS := source bin/settings.sh &&
 
-.PHONY: help install test-deps train run chat test validate lint eval bench clean lock staff-user corrections purge console-bench console-bench-pg bench-worst
+.PHONY: help install test-deps train run chat test validate lint eval bench clean lock staff-user corrections purge console-bench console-bench-pg bench-worst loadtest
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -67,18 +67,21 @@ lint: install ## Ruff over the project's Python, tsc over the widget's JSDoc typ
 	$(VENV)/bin/ruff check --output-format concise clinic actions channels nlg nlp nlu_eval policies scripts tests bench webchat console
 	webchat/node_modules/.bin/tsc --project webchat --pretty false
 
-# Debian packages the tests drive: Chromium (browser tests) and PostgreSQL
-# (the tests start their own throwaway cluster on loopback).
-test-deps: ## Install Debian's Chromium and PostgreSQL for the tests if missing (needs root; apt)
+# Debian packages the tests drive: Chromium (browser tests), PostgreSQL, Redis
+# and nginx (the tests start their own throwaway servers on loopback).
+test-deps: ## Install Debian's Chromium, PostgreSQL, Redis and nginx for the tests if missing (needs root; apt)
 	@missing=""; \
 	  command -v chromium >/dev/null 2>&1 || missing="chromium chromium-driver"; \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
 	  [ -z "$$missing" ] || { \
 	    [ "$$(id -u)" = 0 ] || { echo "missing Debian packages: run 'sudo apt-get install -y $$missing'" >&2; exit 1; }; \
 	    echo "installing $$missing (apt)"; \
 	    export DEBIAN_FRONTEND=noninteractive; \
 	    apt-get install -y -q $$missing >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null; }; }
 	@chromium --version 2>/dev/null; ls -d /usr/lib/postgresql/*/bin | sed 's/^/PostgreSQL: /'
+	@redis-server --version | cut -d' ' -f1-3; /usr/sbin/nginx -v 2>&1
 
 test: install lint test-deps ## Lint, then the whole test suite (it trains the model if needed and starts its own servers)
 	$(SETTINGS) $(PY) -m pytest
@@ -88,6 +91,9 @@ eval: install ## Score candidate NLU pipelines side by side on the held-out file
 
 bench: train ## Print training, start-up, latency and memory figures
 	$(SETTINGS) $(PY) -m bench.bench
+
+loadtest: train test-deps ## Two Rasa servers on PostgreSQL and Redis behind nginx: 50 patients x 20 messages, checked (add ARGS=--table for the 1/10/50 table)
+	$(SETTINGS) $(PY) -m bench.loadtest $(ARGS)
 
 bench-worst: train ## Time and memory of the costliest messages a client can send, against ordinary ones
 	$(SETTINGS) $(PY) -m bench.worst_input
