@@ -46,10 +46,11 @@ class Phase:
     """One load on one proxy: its conversations, wall time and latencies."""
 
     def __init__(self, cluster: Cluster, servers: Tuple[str, ...], count: int, length: int,
-                 start: int) -> None:
+                 start: int, pause: bool = False) -> None:
         self.label = "two" if len(servers) > 1 else "one"
         self.proxy = cluster.proxy(*servers)
-        self.conversations: List[Conversation] = make_conversations(count, length, start)
+        self.conversations: List[Conversation] = make_conversations(
+            count, length, start, pause=pause)
         self.seconds = 0.0
         self.cluster = cluster
 
@@ -81,21 +82,27 @@ def summary(counts: Counts, ratio: float) -> str:
 
 
 def table(cluster: Cluster, length: int, start: int) -> Tuple[List[str], Counts]:
+    """Each row twice: patients who pause 1-3 s to read each answer (the
+    latency they see; bench/bench.py's target scenario), and patients who
+    never pause (what the servers can take: throughput)."""
     counts, lines = Counts(), [
-        "| concurrent | servers | messages | msg/s | p50 ms | p95 ms |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| concurrent | servers | paced p50 ms | paced p95 ms | flat-out msg/s "
+        "| flat-out p50 ms | flat-out p95 ms |",
+        "|---:|---|---:|---:|---:|---:|---:|",
     ]
     for concurrent in (1, 10, 50):
         rates = {}
         for servers in (("rasa1",), ("rasa1", "rasa2")):
-            phase = Phase(cluster, servers, concurrent, length, start).run()
-            start += concurrent
-            counts.add(check_all(cluster, phase.conversations))
-            rates[phase.label] = phase.throughput
-            lines.append(f"| {concurrent} | {phase.label} | {phase.messages} | "
-                         f"{phase.throughput:.1f} | {phase.percentile(50):.0f} | "
-                         f"{phase.percentile(95):.0f} |")
-        lines.append(f"| {concurrent} | two/one | | {rates['two'] / rates['one']:.2f} | | |")
+            paced = Phase(cluster, servers, concurrent, length, start, pause=True).run()
+            flat = Phase(cluster, servers, concurrent, length, start + concurrent).run()
+            start += 2 * concurrent
+            for phase in (paced, flat):
+                counts.add(check_all(cluster, phase.conversations))
+            rates[flat.label] = flat.throughput
+            lines.append(f"| {concurrent} | {flat.label} | {paced.percentile(50):.0f} | "
+                         f"{paced.percentile(95):.0f} | {flat.throughput:.1f} | "
+                         f"{flat.percentile(50):.0f} | {flat.percentile(95):.0f} |")
+        lines.append(f"| {concurrent} | two/one | | | {rates['two'] / rates['one']:.2f} | | |")
     return lines, counts
 
 
@@ -115,11 +122,19 @@ def main(argv: List[str]) -> int:
         one = Phase(cluster, ("rasa1",), args.conversations, args.messages, 0).run()
         two = Phase(cluster, ("rasa1", "rasa2"), args.conversations, args.messages,
                     args.conversations).run()
-        counts = check_all(cluster, one.conversations + two.conversations)
+        counts = Counts()
         for phase in (one, two):
+            found = check_all(cluster, phase.conversations)
+            counts.add(found)
             print(f"  {phase.label}: {phase.messages} messages in {phase.seconds:.1f} s, "
                   f"{phase.throughput:.1f}/s, p50 {phase.percentile(50):.0f} ms, "
-                  f"p95 {phase.percentile(95):.0f} ms", flush=True)
+                  f"p95 {phase.percentile(95):.0f} ms; lost {found.lost}, duplicated "
+                  f"{found.duplicated}, reordered {found.reordered}", flush=True)
+            for convo in phase.conversations:
+                if convo.error:
+                    print(f"    {convo.channel} client stopped: {convo.error}")
+            for detail in found.details[:5]:
+                print(f"    {detail[:300]}")
         if args.table:
             lines, more = table(cluster, args.messages, 2 * args.conversations)
             counts.add(more)

@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,8 +132,6 @@ class Cluster:
         return [json.loads(data) for (data,) in rows]
 
     def restart_postgres(self, down_seconds: float = 0.0) -> None:
-        import time
-
         self.postgres.proc.send_signal(signal.SIGINT)  # "fast": cuts every connection
         self.postgres.proc.wait(timeout=30)
         time.sleep(down_seconds)
@@ -150,6 +149,8 @@ class Cluster:
         self.redis.stop()
         self.postgres.stop()
         self.twilio.close()
+        for instance in self.instances:
+            shutil.rmtree(instance.home, ignore_errors=True)
 
 
 def start_cluster(model: Path, instances: int = 2, **overrides: str) -> Cluster:
@@ -192,7 +193,3 @@ def start_cluster(model: Path, instances: int = 2, **overrides: str) -> Cluster:
         raise
     return cluster
 
-
-def remove_homes(cluster: Cluster) -> None:
-    for instance in cluster.instances:
-        shutil.rmtree(instance.home, ignore_errors=True)

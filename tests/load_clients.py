@@ -15,6 +15,7 @@ webhook URL asks for retries (its `#rc=` connection override).
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class Conversation:
     channel: str
     index: int
     messages: List[str]
+    pause: bool = False  # read the answer for 1-3 s before the next message, as patients do
     conversation_id: str = ""
     latencies: List[float] = field(default_factory=list)
     answered: Set[str] = field(default_factory=set)  # messages the client got an answer to
@@ -60,6 +62,11 @@ class Conversation:
     error: str = ""  # why the client stopped early, if it did
 
 
+async def think(convo: Conversation, message: str) -> None:
+    if convo.pause and message != convo.messages[0]:
+        await asyncio.sleep(random.uniform(1.0, 3.0))
+
+
 def script(index: int, length: int) -> List[str]:
     return [QUESTIONS[(index + k) % len(QUESTIONS)] for k in range(length)]
 
@@ -67,6 +74,7 @@ def script(index: int, length: int) -> List[str]:
 async def rest(base: str, convo: Conversation, session: aiohttp.ClientSession) -> None:
     convo.conversation_id = f"load-{uuid.uuid4().hex[:12]}"
     for message in convo.messages:
+        await think(convo, message)
         started = time.monotonic()
         try:
             async with session.post(f"{base}/webhooks/rest/webhook",
@@ -86,7 +94,8 @@ async def rest(base: str, convo: Conversation, session: aiohttp.ClientSession) -
 
 
 async def socket(base: str, convo: Conversation) -> None:
-    client = socketio.AsyncClient(reconnection=False)
+    # Long-polling requests wait behind a busy server; engine.io gives up after 5 s.
+    client = socketio.AsyncClient(reconnection=False, request_timeout=TURN_TIMEOUT)
     confirmed: asyncio.Queue = asyncio.Queue()
     turns: asyncio.Queue = asyncio.Queue()
     answers = 0
@@ -112,6 +121,7 @@ async def socket(base: str, convo: Conversation) -> None:
         token = await asyncio.wait_for(confirmed.get(), TURN_TIMEOUT)
         convo.conversation_id = token.split(".")[0]
         for message in convo.messages:
+            await think(convo, message)
             before, started = answers, time.monotonic()
             await client.emit("user_uttered", {"message": message, "session_id": token})
             after = await asyncio.wait_for(turns.get(), TURN_TIMEOUT)
@@ -129,6 +139,7 @@ async def sms(base: str, convo: Conversation, session: aiohttp.ClientSession,
     convo.conversation_id = conversation_id(convo.number, id_secret.encode())
     validator = RequestValidator(sms_support.TOKEN)
     for n, message in enumerate(convo.messages):
+        await think(convo, message)
         form = {"From": convo.number, "To": sms_support.CLINIC_NUMBER, "Body": message,
                 "MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": sms_support.ACCOUNT_SID}
         signature = validator.compute_signature(sms_support.PUBLIC_URL, form)
@@ -182,6 +193,7 @@ async def run_conversations(base: str, conversations: List[Conversation], twilio
 
 
 def make_conversations(count: int, length: int, start: int = 0,
-                       channels: tuple = CHANNELS) -> List[Conversation]:
-    return [Conversation(channels[(start + i) % len(channels)], start + i,
-                         script(start + i, length)) for i in range(count)]
+                       channels: tuple = CHANNELS, pause: bool = False) -> List[Conversation]:
+    # The same mix of channels in every phase, whatever `start` is.
+    return [Conversation(channels[i % len(channels)], start + i, script(start + i, length),
+                         pause) for i in range(count)]
