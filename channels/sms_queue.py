@@ -148,12 +148,6 @@ class SmsQueue:
                 finished_at=time.time(), number_encrypted=None, body_encrypted=None,
                 leased_until=0.0))
 
-    def next_reply_due(self) -> Optional[float]:
-        """When the earliest pending reply is due (None: no pending reply)."""
-        with self.engine.connect() as db:
-            return db.execute(sa.select(sa.func.min(OUTBOX.c.next_attempt_at))
-                              .where(OUTBOX.c.status == "pending")).scalar()
-
     # -- leases ------------------------------------------------------------
     def renew(self, table: sa.Table, ids: Sequence[int]) -> None:
         """Keeps this server's leases on rows it is still working on."""

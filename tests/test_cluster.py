@@ -155,7 +155,12 @@ def test_a_rasa_server_killed_under_load_the_other_serves_and_conversations_cont
     thread.join(timeout=300)
     try:
         counts = check_all(cluster, result[0])
-        assert_clean(counts)
+        # A reply the gateway took from the server as it died, before the outbox
+        # recorded it, goes out again from the other (docs/deploy.md): at most
+        # one per SMS conversation; nothing lost or out of order.
+        sms = sum(1 for c in result[0] if c.channel == "sms")
+        assert counts.messages and not counts.lost and not counts.reordered, counts
+        assert counts.duplicated <= sms, counts
         # The conversation from before goes on, on the server left, with its context.
         again = ask(cluster, "fault-kill", "does microneedling hurt?")
         assert "As I mentioned" in again or "numbing" in again

@@ -92,7 +92,7 @@ def test_sms_keeps_its_state_in_postgresql(
     )
     assert opt_outs == 1 and callbacks == 1
     digits = NUMBER.lstrip("+")
-    for table in ("events", "sms_inbound", "sms_opt_outs", "sms_callbacks"):
+    for table in ("events", "sms_queue", "sms_outbox", "sms_opt_outs", "sms_callbacks"):
         [(hits,)] = postgres.query(
             "rasa",
             f"SELECT COUNT(*) FROM {table} WHERE CAST({table} AS TEXT) LIKE %s",
